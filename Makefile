@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each sets itself up.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := interop/node_modules/.installed
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# The reference JavaScript implementation, for the interop tests (pinned by package-lock.json).
+$(NODE_STAMP): interop/package.json interop/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the interop tests need Node.js 18+ (apt-get install nodejs npm)" >&2; exit 1; }
+	cd interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+run: $(STAMP)
+	@echo "passport-vc $$($(BIN)/python -c 'import passport_vc; print(passport_vc.__version__)') is installed in $(VENV)."
+	@echo "The HTTP service is not built yet; the command line is. Try:"
+	@echo "  $(BIN)/passport-vc keygen"
+	@echo "  $(BIN)/passport-vc skills --search laser"
+	@echo
+	$(BIN)/passport-vc --help
+
+test: $(STAMP) $(NODE_STAMP)
+	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))" 2>/dev/null; then \
+	  export PASSPORT_VC_TEST_POSTGRES_URL="$${PASSPORT_VC_TEST_POSTGRES_URL:-$(PG_URL)}"; \
+	  echo "PostgreSQL answers on 127.0.0.1:5432: storage tests run against it too."; \
+	fi; \
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_sign_verify.py
+
+clean:
+	rm -rf $(VENV) interop/node_modules .pytest_cache .mypy_cache .ruff_cache

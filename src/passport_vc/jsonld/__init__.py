@@ -1,0 +1,1 @@
+"""Offline JSON-LD: pinned contexts, safe expansion and canonicalization (RDFC-1.0, JCS)."""
