@@ -194,6 +194,16 @@ class Canonicalizer:
 
     def canonicalize(self, document: Any, *, fast: bool = True) -> str:
         """Canonical N-Quads of `document`; raises a PassportVcError on data loss or bad input."""
+        return self._run(document, fast=fast, render=True)
+
+    def check_lossless(self, document: Any) -> None:
+        """Raise as `canonicalize` would, without writing the N-Quads when the shape is known.
+
+        For suites that sign JSON (eddsa-jcs-2022) but must still refuse undefined terms.
+        """
+        self._run(document, fast=True, render=False)
+
+    def _run(self, document: Any, *, fast: bool, render: bool) -> str:
         walk = _Walk()
         walk.visit(document, 0, False, "$")
         if not fast or walk.slow:
@@ -219,6 +229,8 @@ class Canonicalizer:
                 return self._slow(document)
             self._templates.put(template_key, template)
         self.stats["fast"] += 1
+        if not render:
+            return ""
         rendered = [
             v if kind == IRI else escape_literal(v)
             for kind, v in zip(template.kinds, values, strict=True)
@@ -281,8 +293,20 @@ def canonicalize(document: Any, *, fast: bool = True) -> str:
     return _default.canonicalize(document, fast=fast)
 
 
+def check_lossless(document: Any) -> None:
+    """Raise a PassportVcError if JSON-LD processing of `document` would lose anything."""
+    _default.check_lossless(document)
+
+
 def canonicalizer_stats() -> dict[str, int]:
     return dict(_default.stats)
 
 
-__all__ = ["Canonicalizer", "ContextError", "DataLossError", "canonicalize", "canonicalizer_stats"]
+__all__ = [
+    "Canonicalizer",
+    "ContextError",
+    "DataLossError",
+    "canonicalize",
+    "canonicalizer_stats",
+    "check_lossless",
+]
