@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from passport_vc.errors import MalformedValueError
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
-MAX_MULTIBASE_CHARS = 4096  # keys and signatures are < 100 chars; refuse absurd input early
+MAX_MULTIBASE_CHARS = 4096
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*\Z")  # keys and signatures are < 100 chars; refuse absurd input early
 
 
 def b58encode(data: bytes) -> str:
@@ -62,6 +64,8 @@ def decode_base64url(value: str) -> bytes:
     body = value[1:]
     if "=" in body:
         raise MalformedValueError("multibase base64url must not be padded")
+    if _BASE64URL.match(body) is None or len(body) % 4 == 1:
+        raise MalformedValueError("invalid base64url: characters outside the base64url alphabet")
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError) as exc:
