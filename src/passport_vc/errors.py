@@ -29,6 +29,9 @@ INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD = (
     DI_ERRORS + "INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
 )
 INVALID_PROOF_CONFIGURATION = DI_ERRORS + "INVALID_PROOF_CONFIGURATION"
+# Controlled Identifiers 1.0 §3.4, raised while retrieving a verification method (§3.3).
+INVALID_VERIFICATION_METHOD_URL = DI_ERRORS + "INVALID_VERIFICATION_METHOD_URL"
+INVALID_CONTROLLED_IDENTIFIER_DOCUMENT = DI_ERRORS + "INVALID_CONTROLLED_IDENTIFIER_DOCUMENT"
 
 STATUS_RETRIEVAL_ERROR = BSL_ERRORS + "STATUS_RETRIEVAL_ERROR"
 STATUS_VERIFICATION_ERROR = BSL_ERRORS + "STATUS_VERIFICATION_ERROR"
@@ -105,3 +108,10 @@ class DidResolutionError(PassportVcError):
 class StatusListError(PassportVcError):
     problem_type = STATUS_VERIFICATION_ERROR
     title = "Status list error"
+
+
+class VerificationMethodError(PassportVcError):
+    """A verification method could not be retrieved or used (Controlled Identifiers §3.3)."""
+
+    problem_type = INVALID_VERIFICATION_METHOD
+    title = "Invalid verification method"

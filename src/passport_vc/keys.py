@@ -45,7 +45,7 @@ class PublicKey:
 
     @property
     def multibase(self) -> str:
-        return encode_base58btc(ED25519_PUB_PREFIX + self.raw)
+        return _public_multibase(self.raw)
 
     @property
     def did_key(self) -> str:
@@ -60,6 +60,11 @@ class PublicKey:
         except BadSignatureError:
             return False
         return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _public_multibase(raw: bytes) -> str:
+    return encode_base58btc(ED25519_PUB_PREFIX + raw)
 
 
 @functools.lru_cache(maxsize=4096)

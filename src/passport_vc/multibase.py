@@ -11,7 +11,9 @@ from passport_vc.errors import MalformedValueError
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
 MAX_MULTIBASE_CHARS = 4096
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*\Z")  # keys and signatures are < 100 chars; refuse absurd input early
+_BASE64URL = re.compile(
+    r"[A-Za-z0-9_-]*\Z"
+)  # keys and signatures are < 100 chars; refuse absurd input early
 
 
 def b58encode(data: bytes) -> str:

@@ -91,46 +91,68 @@ class _Walk:
         self.chars = 0
         self.slow = False
 
-    def visit(self, node: Any, depth: int, shape_value: bool, path: str) -> None:
+    def visit(self, node: Any, depth: int, shape_value: bool, where: Any) -> None:
+        """Walk `node`; `where` is a lazily formatted path: (parent, key) pairs, or "$"."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise InputLimitError(f"document has more than {MAX_NODES} values")
         if depth > MAX_DEPTH:
-            raise InputLimitError(f"{path}: nesting deeper than {MAX_DEPTH} levels")
+            raise InputLimitError(f"{_path(where)}: nesting deeper than {MAX_DEPTH} levels")
         key = self.key
-        if isinstance(node, str):
+        if type(node) is str:
             self.chars += len(node)
             if self.chars > MAX_STRING_CHARS:
                 raise InputLimitError(f"document strings exceed {MAX_STRING_CHARS} characters")
-            check_text(node, path)
+            if not node.isascii():
+                check_text(node, _path(where))
             if shape_value:
                 key.append(node)
             else:
                 key.append(_SLOT)
                 self.values.append(node)
-        elif isinstance(node, dict):
+        elif type(node) is dict:
             key.append("{")
             for k, v in node.items():
-                if not isinstance(k, str):
-                    raise DataLossError(f"{path}: object keys must be strings")
-                check_text(k, path)
+                if type(k) is not str:
+                    raise DataLossError(f"{_path(where)}: object keys must be strings")
+                if not k.isascii():
+                    check_text(k, _path(where))
                 key.append(k)
                 if k == "@context" and not _plain_context(v):
                     self.slow = True  # embedded contexts: policy is checked by the caller
-                self.visit(v, depth + 1, shape_value or k in _SHAPE_KEYS, f"{path}.{k}")
+                self.visit(v, depth + 1, shape_value or k in _SHAPE_KEYS, (where, k))
             key.append("}")
-        elif isinstance(node, list):
+        elif type(node) is list:
             key.append("[")
             for i, item in enumerate(node):
-                self.visit(item, depth + 1, shape_value, f"{path}[{i}]")
+                self.visit(item, depth + 1, shape_value, (where, i))
             key.append("]")
         elif node is None:
-            raise DataLossError(f"{path}: null values are dropped by JSON-LD and cannot be signed")
+            raise DataLossError(
+                f"{_path(where)}: null values are dropped by JSON-LD and cannot be signed"
+            )
         elif isinstance(node, bool | int | float):
             # The exact type matters (1 vs 1.0 vs True): keep it in the shape.
             key.append((type(node).__name__, node))
+        elif isinstance(node, str | dict | list):
+            # Subclasses (e.g. ordered or frozen dicts): walk them as their base type.
+            plain: Any = (
+                str(node)
+                if isinstance(node, str)
+                else (dict(node) if isinstance(node, dict) else list(node))
+            )
+            self.nodes -= 1
+            self.visit(plain, depth, shape_value, where)
         else:
-            raise DataLossError(f"{path}: {type(node).__name__} is not a JSON value")
+            raise DataLossError(f"{_path(where)}: {type(node).__name__} is not a JSON value")
+
+
+def _path(where: Any) -> str:
+    parts: list[str] = []
+    while isinstance(where, tuple):
+        where, key = where
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return "$" + "".join(reversed(parts))
 
 
 def _plain_context(value: Any) -> bool:

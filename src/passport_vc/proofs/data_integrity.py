@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from passport_vc import errors
 from passport_vc.errors import PassportVcError, ProofError
@@ -127,10 +127,11 @@ class ResolvedKey:
     id: str
     controller: str
     public_key: PublicKey
+    type: str = "Multikey"
 
 
-class KeyResolver(Protocol):
-    def __call__(self, verification_method: str, relationship: str) -> ResolvedKey: ...
+KeyResolver = Callable[[str, str], ResolvedKey]
+"""(verification method URL, relationship) -> the dereferenced key; raises PassportVcError."""
 
 
 @dataclass
@@ -220,6 +221,12 @@ def verify_proof(
         signature = suite.decode_signature(proof.get("proofValue"))
         key = resolve_key(proof["verificationMethod"], expected_purpose)
         check.controller = key.controller
+        if key.type not in suite.method_types:
+            raise ProofError(
+                f"{suite.name} needs a {' or '.join(suite.method_types)} verification method, "
+                f"not {key.type}",
+                problem_type=errors.INVALID_VERIFICATION_METHOD,
+            )
         unsecured = _unsecured_for(document, proof, all_proofs)
         if key.public_key.verify(suite.hash_data(unsecured, proof), signature):
             check.verified = True

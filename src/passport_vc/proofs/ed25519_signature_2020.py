@@ -19,6 +19,7 @@ class Ed25519Signature2020(EddsaRdfc2022):
     name = "Ed25519Signature2020"
     proof_type = "Ed25519Signature2020"
     can_sign = False
+    method_types = ("Ed25519VerificationKey2020", "Multikey")
 
     def check_proof(self, proof: Mapping[str, Any], document: Mapping[str, Any]) -> None:
         contexts = document.get("@context")

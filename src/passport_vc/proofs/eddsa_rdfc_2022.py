@@ -11,6 +11,7 @@ from passport_vc.proofs.suite import Cryptosuite, register
 
 class EddsaRdfc2022(Cryptosuite):
     name = "eddsa-rdfc-2022"
+    canonicalizes_rdf = True
 
     def canonical_document(self, unsecured: Mapping[str, Any], proof: Mapping[str, Any]) -> bytes:
         return canonicalize(unsecured).encode("utf-8")

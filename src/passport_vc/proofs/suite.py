@@ -23,6 +23,9 @@ class Cryptosuite(ABC):
     name: ClassVar[str]
     proof_type: ClassVar[str] = "DataIntegrityProof"
     can_sign: ClassVar[bool] = True
+    method_types: ClassVar[tuple[str, ...]] = ("Multikey",)  # EdDSA Cryptosuites §2.1.1
+    # True when hashing converts the document to RDF, which refuses data loss on its own.
+    canonicalizes_rdf: ClassVar[bool] = False
 
     def prepare_proof(self, proof: dict[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
         """The proof object before its value is added (a suite may add fields, e.g. @context)."""
