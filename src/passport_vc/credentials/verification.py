@@ -239,6 +239,19 @@ def _verify_status_list(
     return found
 
 
+def _not_checked(
+    item: dict[str, Any], problem_type: str, detail: str, options: VerifyOptions, out: _Outcome
+) -> None:
+    """A status entry that could not be checked: a failure if required, else a warning."""
+    item["checked"] = False
+    note = problem(problem_type, detail, "Status not checked")
+    if options.require_status:
+        out.problems.append(note)
+    else:
+        item["verified"] = True
+        out.warnings.append(note)
+
+
 def _check_status(document: Mapping[str, Any], options: VerifyOptions, out: _Outcome) -> None:
     entries = as_list(document.get("credentialStatus"))
     if not entries:
@@ -250,31 +263,15 @@ def _check_status(document: Mapping[str, Any], options: VerifyOptions, out: _Out
         results.append(item)
         if not isinstance(raw, Mapping) or raw.get("type") != "BitstringStatusListEntry":
             kind = raw.get("type") if isinstance(raw, Mapping) else raw
-            item["checked"] = False
-            note = problem(
-                errors.STATUS_ERROR, f"status type {kind!r} is not supported", "Status not checked"
+            _not_checked(
+                item, errors.STATUS_ERROR, f"status type {kind!r} is not supported", options, out
             )
-            if options.require_status:
-                out.problems.append(note)
-            else:
-                item["verified"] = True
-                out.warnings.append(note)
             continue
         try:
             entry = parse_status_entry(raw)
             if options.status_resolver is None:
-                item["checked"] = False
-                note = problem(
-                    errors.STATUS_RETRIEVAL_ERROR,
-                    f"status list {entry.status_list_credential} was not retrieved "
-                    "(no status resolver)",
-                    "Status not checked",
-                )
-                if options.require_status:
-                    out.problems.append(note)
-                else:
-                    item["verified"] = True
-                    out.warnings.append(note)
+                detail = f"status list {entry.status_list_credential} was not retrieved (offline)"
+                _not_checked(item, errors.STATUS_RETRIEVAL_ERROR, detail, options, out)
                 continue
             try:
                 list_vc = options.status_resolver(entry.status_list_credential)
