@@ -30,6 +30,7 @@ from passport_vc.dids import DidResolver, UniversalResolver, dereference_verific
 from passport_vc.errors import PassportVcError
 from passport_vc.jsonld.canonical import check_lossless
 from passport_vc.proofs.data_integrity import ProofCheck, ResolvedKey, proofs_of, verify_proof
+from passport_vc.proofs.suite import suite_for_proof
 from passport_vc.status import check_status, parse_status_entry
 from passport_vc.timestamps import parse_datetime_stamp, utc_now
 
@@ -73,11 +74,18 @@ def _key_resolver(resolver: DidResolver) -> Callable[[str, str], ResolvedKey]:
     return resolve
 
 
+def _canonicalizes_rdf(proof: Mapping[str, Any]) -> bool:
+    try:
+        return suite_for_proof(proof).canonicalizes_rdf
+    except PassportVcError:
+        return False  # the proof check reports the unknown suite
+
+
 def _check_lossless(document: Mapping[str, Any], out: _Outcome) -> bool:
     """Refuse data loss up front unless every proof's suite converts to RDF (and so refuses it)."""
     proof = document.get("proof")
     proofs = proof if isinstance(proof, list) else [proof]
-    if all(isinstance(p, Mapping) and p.get("cryptosuite") == "eddsa-rdfc-2022" for p in proofs):
+    if all(isinstance(p, Mapping) and _canonicalizes_rdf(p) for p in proofs):
         return True
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     try:
