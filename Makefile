@@ -21,13 +21,10 @@ $(NODE_STAMP): interop/package.json interop/package-lock.json
 	cd interop && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# Starts the service on http://127.0.0.1:8000 with an embedded SQLite database in ./var and
+# demo data; it prints the URLs, the admin token and the demo makerspace's API key.
 run: $(STAMP)
-	@echo "passport-vc $$($(BIN)/python -c 'import passport_vc; print(passport_vc.__version__)') is installed in $(VENV)."
-	@echo "The HTTP service is not built yet; the command line is. Try:"
-	@echo "  $(BIN)/passport-vc keygen"
-	@echo "  $(BIN)/passport-vc skills --search laser"
-	@echo
-	$(BIN)/passport-vc --help
+	$(BIN)/passport-vc serve --demo --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
 test: $(STAMP) $(NODE_STAMP)
 	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))" 2>/dev/null; then \
@@ -44,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_sign_verify.py
 
 clean:
-	rm -rf $(VENV) interop/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var $(VENV) interop/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -252,6 +252,10 @@ def skills(
         typer.echo("no skill matches", err=True)
 
 
+# The service commands (serve, makerspace, issue-batch, db, demo) register on `app`.
+from passport_vc import cli_service as _service_commands  # noqa: E402, F401
+
+
 def main() -> None:
     app()
 

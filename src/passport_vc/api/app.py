@@ -1,0 +1,71 @@
+"""The FastAPI application: one ServiceContext per process, routers, errors, limits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from passport_vc import __version__
+from passport_vc.api import (
+    problems,
+    routes_admin,
+    routes_credentials,
+    routes_makerspaces,
+    routes_public,
+)
+from passport_vc.api.limits import BodySizeLimit
+from passport_vc.services.context import ServiceContext, open_service
+from passport_vc.services.verification import Verifier
+from passport_vc.settings import Settings, load_settings
+
+log = logging.getLogger("passport_vc")
+
+DESCRIPTION = """Maker skill badges as W3C Verifiable Credentials (Open Badges 3.0).
+
+Makerspaces issue and revoke with their API key (`Authorization: Bearer pvc_…`); anyone
+verifies. Errors are RFC 9457 problem+json naming the field and the reason."""
+
+
+def create_app(settings: Settings | None = None, ctx: ServiceContext | None = None) -> FastAPI:
+    """The application; `ctx` is opened at startup from `settings` unless given."""
+    settings = settings or (ctx.settings if ctx else load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = ctx or open_service(settings)
+        app.state.ctx = opened
+        app.state.verifier = Verifier(opened)
+        try:
+            yield
+        finally:
+            if ctx is None:
+                opened.close()
+
+    app = FastAPI(
+        title="passport-vc",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+    )
+    if ctx is not None:
+        app.state.ctx = ctx
+        app.state.verifier = Verifier(ctx)
+    problems.install(app)
+    for module in (routes_credentials, routes_makerspaces, routes_public, routes_admin):
+        app.include_router(module.router)
+    app.add_middleware(
+        BodySizeLimit,
+        default=settings.max_body_bytes,
+        large=settings.max_batch_body_bytes,
+        large_paths=("/badges/batch",),
+    )
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The entry point uvicorn imports in each worker (`--workers N`)."""
+    return create_app(load_settings())

@@ -1,0 +1,111 @@
+"""The VC API: issue, verify, change status, read credentials; challenges for presentations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from passport_vc.api.deps import CallerDep, CtxDep, VerifierDep
+from passport_vc.api.schemas import (
+    ChallengeResponse,
+    IssuedCredential,
+    IssueRequest,
+    StatusChangeRequest,
+    VerifyCredentialRequest,
+    VerifyPresentationRequest,
+)
+from passport_vc.services import challenges, credentials, issuance
+from passport_vc.services.errors import InvalidFieldError, NotFoundError
+
+router = APIRouter(tags=["VC API"])
+
+
+@router.post("/credentials/issue", status_code=201, response_model=IssuedCredential)
+def issue_credential(body: IssueRequest, caller: CallerDep, ctx: CtxDep) -> dict[str, Any]:
+    """Sign a credential as the caller's makerspace (its issuer, whatever the body says), with
+    revocation and suspension entries unless `options.statusPurposes` says otherwise."""
+    options = body.options.model_dump(exclude_none=True)
+    draft = issuance.draft_vc_api(ctx, caller.makerspace, body.credential, options)
+    signed = issuance.issue_one(ctx, caller.actor, caller.makerspace, draft)
+    return {"verifiableCredential": signed}
+
+
+def _verification_response(result: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(result, status_code=200 if result["verified"] else 400)
+
+
+@router.post("/credentials/verify")
+def verify_credential(body: VerifyCredentialRequest, verifier: VerifierDep) -> JSONResponse:
+    """200 when it verifies, 400 with the same body (`verified: false`, reasons) when not."""
+    result = verifier.verify_credential(body.verifiableCredential)
+    if body.options.returnCredential is False:
+        result.pop("credential", None)
+    return _verification_response(result)
+
+
+@router.post("/presentations/verify")
+def verify_presentation(body: VerifyPresentationRequest, verifier: VerifierDep) -> JSONResponse:
+    """Checks the holder's proof, the challenge (single use, from POST /challenges), the domain,
+    and every credential inside."""
+    document = (
+        body.verifiablePresentation
+        if body.verifiablePresentation is not None
+        else body.presentation
+    )
+    if document is None:
+        raise InvalidFieldError(
+            "verifiablePresentation is required", field="verifiablePresentation"
+        )
+    result = verifier.verify_presentation(
+        document, challenge=body.options.challenge, domain=body.options.domain
+    )
+    if body.options.returnPresentation is False:
+        result.pop("presentation", None)
+    return _verification_response(result)
+
+
+@router.post("/challenges", status_code=201, response_model=ChallengeResponse)
+def create_challenge(ctx: CtxDep) -> dict[str, Any]:
+    """A single-use challenge for a presentation; it expires after `expiresIn` seconds."""
+    value, ttl = challenges.create_challenge(ctx)
+    return {"challenge": value, "expiresIn": ttl}
+
+
+@router.post("/credentials/status", status_code=200, response_class=Response)
+def update_status(body: StatusChangeRequest, caller: CallerDep, ctx: CtxDep) -> Response:
+    """Revoke (permanent) or suspend / reinstate a credential issued by the caller."""
+    entries = (
+        body.credentialStatus
+        if isinstance(body.credentialStatus, list)
+        else [body.credentialStatus]
+    )
+    for entry in entries:
+        if entry.type != "BitstringStatusListEntry":
+            raise InvalidFieldError(
+                "credentialStatus.type must be BitstringStatusListEntry",
+                field="credentialStatus.type",
+            )
+        credentials.change_status(
+            ctx,
+            caller.actor,
+            caller.makerspace,
+            body.credentialId,
+            entry.statusPurpose,
+            body.status,
+        )
+    return Response(status_code=200)
+
+
+@router.get("/credentials/{credential_id:path}", response_model=IssuedCredential)
+def get_credential(credential_id: str, ctx: CtxDep) -> dict[str, Any]:
+    """A credential issued here, by its id (the UUID in its URL, or its full `id`)."""
+    with ctx.db.session() as session:
+        record = credentials.find(session, credential_id)
+        if record is None:
+            raise NotFoundError(f"no credential {credential_id!r}", field="id")
+        return {"verifiableCredential": credentials.document_of(record)}
+
+
+__all__ = ["router"]

@@ -1,0 +1,78 @@
+"""Public reads: status lists (with ETag), the skills taxonomy, health."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import text
+
+from passport_vc.api.deps import CtxDep
+from passport_vc.services import status_lists
+from passport_vc.services.errors import NotFoundError
+from passport_vc.taxonomy import Skill
+
+router = APIRouter()
+
+
+@router.get("/status-lists/{list_id}", tags=["VC API"])
+def get_status_list(list_id: int, request: Request, ctx: CtxDep) -> Response:
+    """The signed BitstringStatusListCredential; it reflects a change at the next request."""
+    rendered = status_lists.render_list(ctx, list_id)
+    headers = {
+        "ETag": rendered.etag,
+        "Cache-Control": f"public, max-age={rendered.max_age}",
+    }
+    if request.headers.get("if-none-match") == rendered.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(rendered.body, media_type="application/vc+ld+json", headers=headers)
+
+
+def _skill_json(ctx: Any, skill: Skill) -> dict[str, Any]:
+    category = ctx.taxonomy.category(skill.category)
+    levels = []
+    for level in ctx.taxonomy.levels:
+        item = {"level": level.number, "name": level.name_in("en")}
+        with contextlib.suppress(Exception):
+            item["criteria"] = skill.criteria(level.number)
+        levels.append(item)
+    return {
+        "id": skill.uri,
+        "code": skill.code,
+        "label": skill.label_in("en"),
+        "category": {"code": category.code, "label": category.label_in("en")},
+        "levels": levels,
+    }
+
+
+@router.get("/skills", tags=["skills"])
+def list_skills(ctx: CtxDep, q: str | None = None, category: str | None = None) -> dict[str, Any]:
+    """The maker skills taxonomy; `q` searches labels, `category` filters by category code."""
+    taxonomy = ctx.taxonomy
+    skills = list(taxonomy.skills)
+    if category is not None:
+        skills = taxonomy.in_category(category)
+    if q:
+        found = {s.code for s in taxonomy.search(q)}
+        skills = [s for s in skills if s.code in found]
+    return {
+        "taxonomy": {"id": taxonomy.id, "version": taxonomy.version},
+        "skills": [_skill_json(ctx, s) for s in skills],
+    }
+
+
+@router.get("/skills/{code}", tags=["skills"])
+def get_skill(code: str, ctx: CtxDep) -> dict[str, Any]:
+    skill = ctx.taxonomy.find(code)
+    if skill is None:
+        raise NotFoundError(f"unknown skill {code!r}", field="code")
+    return _skill_json(ctx, skill)
+
+
+@router.get("/health", tags=["operations"])
+def health(ctx: CtxDep) -> dict[str, Any]:
+    """200 when the database answers (503 problem+json otherwise)."""
+    with ctx.db.session() as session:
+        session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,350 @@
+"""Issuing: VC API credentials and Open Badges skill badges, one at a time or in batches.
+
+The path is optimistic: random status indices are chosen, the credentials signed, and all
+rows inserted in one transaction. A primary-key collision (another worker took an index)
+rolls the chunk back; the retry reads the list's used indices and picks free ones exactly,
+starting a fresh list when one is full. A credential is committed with its status entries
+and its audit row, or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from passport_vc.credentials.model import as_list, types_of
+from passport_vc.credentials.openbadges import Scope, build_skill_badge, skill_level_from_badge
+from passport_vc.credentials.signing import sign_credential
+from passport_vc.errors import PassportVcError
+from passport_vc.keys import SigningKey
+from passport_vc.proofs.data_integrity import ProofOptions
+from passport_vc.services import audit, makerspaces, status_lists
+from passport_vc.services.audit import Actor
+from passport_vc.services.badge_requests import BadgeRequest
+from passport_vc.services.context import ServiceContext
+from passport_vc.services.errors import ConflictError, InvalidFieldError
+from passport_vc.status import build_status_entry, parse_status_entry
+from passport_vc.store import CredentialRecord, Makerspace, StatusEntry, StatusListRecord
+from passport_vc.timestamps import parse_datetime_stamp, utc_now
+
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+STATUS_V1_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
+CHUNK = 1000
+MAX_ATTEMPTS = 12
+
+
+@dataclass
+class Draft:
+    """An unsigned credential on its way to the store."""
+
+    uuid: str
+    document: dict[str, Any]
+    purposes: tuple[str, ...]
+    holder: str | None = None
+    skill_uri: str | None = None
+    level: int | None = None
+    valid_until: datetime | None = None
+    indices: dict[str, tuple[int, int]] = field(default_factory=dict)  # purpose: (list, idx)
+
+
+def credential_url(ctx: ServiceContext, credential_uuid: str) -> str:
+    return f"{ctx.public_url}/credentials/{credential_uuid}"
+
+
+def draft_badge(ctx: ServiceContext, makerspace: Makerspace, request: BadgeRequest) -> Draft:
+    """An unsigned Open Badges 3.0 credential for one badge request."""
+    credential_uuid = str(uuid.uuid4())
+    try:
+        document = build_skill_badge(
+            issuer=makerspaces.issuer_profile(makerspace),
+            holder_did=request.holder,
+            skill=request.skill,
+            level=request.level,
+            taxonomy=ctx.taxonomy,
+            credential_id=credential_url(ctx, credential_uuid),
+            holder_name=request.holder_name,
+            evidence=request.evidence,
+            valid_until=request.valid_until,
+            scope=cast(Scope, request.scope),
+            achievement_base_url=f"{ctx.public_url}/achievements",
+        )
+    except PassportVcError as exc:
+        raise InvalidFieldError(exc.detail, field=_field_of(exc.detail)) from None
+    return Draft(
+        uuid=credential_uuid,
+        document=document,
+        purposes=status_lists.PURPOSES,
+        holder=request.holder,
+        skill_uri=request.skill.uri,
+        level=request.level,
+        valid_until=_valid_until(document),
+    )
+
+
+def _field_of(detail: str) -> str:
+    head = detail.split(":", 1)[0]
+    return "validUntil" if "valid" in head.lower() else head if " " not in head else "(badge)"
+
+
+def _valid_until(document: Mapping[str, Any]) -> datetime | None:
+    value = document.get("validUntil", document.get("expirationDate"))
+    try:
+        return parse_datetime_stamp(value, "validUntil") if value is not None else None
+    except PassportVcError:
+        return None
+
+
+def draft_vc_api(
+    ctx: ServiceContext,
+    makerspace: Makerspace,
+    credential: Any,
+    options: Mapping[str, Any],
+) -> Draft:
+    """A VC API `credential` made ours: our issuer, an id, and status entries to come."""
+    if not isinstance(credential, Mapping):
+        raise InvalidFieldError("credential must be a JSON object", field="credential")
+    document = dict(credential)
+    if "proof" in document:
+        raise InvalidFieldError(
+            "an unsigned credential must not carry a proof", field="credential.proof"
+        )
+    issuer = document.get("issuer")
+    if isinstance(issuer, Mapping):
+        document["issuer"] = {**issuer, "id": makerspace.did}
+    else:
+        document["issuer"] = makerspace.did
+    credential_uuid = str(uuid.uuid4())
+    wanted_id = options.get("credentialId")
+    if wanted_id is not None:
+        if not isinstance(wanted_id, str):
+            raise InvalidFieldError(
+                "options.credentialId must be a URL string", field="options.credentialId"
+            )
+        document["id"] = wanted_id
+    elif "id" not in document:
+        document["id"] = credential_url(ctx, credential_uuid)
+    purposes = _purposes(options)
+    for i, entry in enumerate(as_list(document.get("credentialStatus"))):
+        where = f"credential.credentialStatus[{i}]"
+        if not isinstance(entry, Mapping):
+            raise InvalidFieldError(f"{where} must be an object", field=where)
+        try:
+            parsed = parse_status_entry(entry, path=where)
+        except PassportVcError as exc:
+            raise InvalidFieldError(exc.detail, field=where) from None
+        if status_lists.list_id_from_url(ctx, parsed.status_list_credential) is not None:
+            raise InvalidFieldError(
+                f"{where} points at a status list of this service; entries on its lists are "
+                "allocated by the service (leave credentialStatus out)",
+                field=where,
+            )
+    if purposes and as_list(document.get("@context"))[:1] == [CREDENTIALS_V1]:
+        contexts = as_list(document.get("@context"))
+        if STATUS_V1_CONTEXT not in contexts:
+            document["@context"] = [*contexts, STATUS_V1_CONTEXT]
+    subjects = as_list(document.get("credentialSubject"))
+    holder = subjects[0].get("id") if subjects and isinstance(subjects[0], Mapping) else None
+    skill_level = (
+        skill_level_from_badge(document) if "OpenBadgeCredential" in types_of(document) else None
+    )
+    return Draft(
+        uuid=credential_uuid,
+        document=document,
+        purposes=purposes,
+        holder=holder if isinstance(holder, str) else None,
+        skill_uri=skill_level[0] if skill_level else None,
+        level=skill_level[1] if skill_level else None,
+        valid_until=_valid_until(document),
+    )
+
+
+def _purposes(options: Mapping[str, Any]) -> tuple[str, ...]:
+    raw = options.get("statusPurposes", list(status_lists.PURPOSES))
+    if not isinstance(raw, list) or any(p not in status_lists.PURPOSES for p in raw):
+        raise InvalidFieldError(
+            f"options.statusPurposes must be a list drawn from {list(status_lists.PURPOSES)}",
+            field="options.statusPurposes",
+        )
+    return tuple(p for p in status_lists.PURPOSES if p in raw)
+
+
+@dataclass
+class _ListState:
+    record: StatusListRecord
+    used: set[int] | None = None  # known exactly after a collision, else None (unknown)
+
+    @property
+    def free(self) -> int:
+        return self.record.capacity - len(self.used or ())
+
+
+def _sign(draft: Draft, ctx: ServiceContext, key: SigningKey, method: str) -> dict[str, Any]:
+    document = dict(draft.document)
+    if draft.indices:
+        entries = [
+            build_status_entry(
+                list_url=status_lists.list_url(ctx, list_id), index=idx, purpose=purpose
+            )
+            for purpose, (list_id, idx) in draft.indices.items()
+        ]
+        document["credentialStatus"] = [*as_list(document.get("credentialStatus")), *entries]
+        if len(document["credentialStatus"]) == 1:
+            document["credentialStatus"] = document["credentialStatus"][0]
+    try:
+        return sign_credential(document, key, ProofOptions(verification_method=method))
+    except PassportVcError as exc:
+        raise InvalidFieldError(exc.detail, field="credential") from None
+
+
+def issue(
+    ctx: ServiceContext,
+    actor: Actor,
+    makerspace: Makerspace,
+    drafts: Sequence[Draft],
+) -> list[dict[str, Any] | InvalidFieldError]:
+    """Sign and store `drafts` (all needing the same status purposes), in chunks.
+
+    Returns, per draft, its signed credential or the InvalidFieldError that kept it from
+    being signed (nothing is stored for that one). Raises ConflictError on a credential id
+    that is already taken (nothing is stored then).
+    """
+    if not drafts:
+        return []
+    assert makerspace.id is not None
+    purposes = drafts[0].purposes
+    with ctx.db.session() as session:
+        key, method = makerspaces.active_key(ctx, session, makerspace.id)
+        states = {
+            p: _ListState(status_lists.current_list(ctx, session, makerspace.id, p))
+            for p in purposes
+        }
+        _refuse_duplicate_ids(session, drafts)
+    outcome: dict[str, dict[str, Any] | InvalidFieldError] = {}
+    pending = list(drafts)
+    attempts = 0
+    while pending:
+        attempts += 1
+        if attempts > MAX_ATTEMPTS * (1 + len(drafts) // CHUNK):
+            raise ConflictError("could not allocate status list indices; retry the request")
+        full = [p for p, s in states.items() if s.free <= 0]
+        if full:
+            for p in full:
+                status_lists.mark_full(ctx, states[p].record.id or 0)
+                with ctx.db.session() as session:
+                    states[p] = _ListState(
+                        status_lists.current_list(ctx, session, makerspace.id, p)
+                    )
+            continue
+        size = min(CHUNK, len(pending), *(s.free for s in states.values()))
+        chunk = pending[:size]
+        for p, state in states.items():
+            picks = status_lists.random_indices(state.record.capacity, size, state.used or set())
+            for draft, idx in zip(chunk, picks, strict=True):
+                draft.indices[p] = (state.record.id or 0, idx)
+        signed: list[tuple[Draft, dict[str, Any]]] = []
+        for draft in chunk:
+            try:
+                signed.append((draft, _sign(draft, ctx, key, method)))
+            except InvalidFieldError as exc:
+                outcome[draft.uuid] = exc
+        try:
+            _store(ctx, actor, makerspace, signed, method)
+        except IntegrityError:
+            with ctx.db.session() as session:
+                _refuse_duplicate_ids(session, [d for d, _ in signed])
+                for state in states.values():
+                    assert state.record.id is not None
+                    state.used = status_lists.used_indices(session, state.record.id)
+            continue
+        for state in states.values():
+            if state.used is not None:
+                state.used.update(d.indices[state.record.purpose][1] for d, _ in signed)
+        for draft, document in signed:
+            outcome[draft.uuid] = document
+        pending = pending[size:]
+    return [outcome[d.uuid] for d in drafts]
+
+
+def issue_one(
+    ctx: ServiceContext, actor: Actor, makerspace: Makerspace, draft: Draft
+) -> dict[str, Any]:
+    """Issue a single credential; InvalidFieldError if it cannot be signed."""
+    [result] = issue(ctx, actor, makerspace, [draft])
+    if isinstance(result, InvalidFieldError):
+        raise result
+    return result
+
+
+def _refuse_duplicate_ids(session: Any, drafts: Sequence[Draft]) -> None:
+    ids = [str(d.document.get("id")) for d in drafts if "id" in d.document]
+    if len(set(ids)) != len(ids):
+        raise ConflictError("two credentials in the request share an id", field="credential.id")
+    for start in range(0, len(ids), 500):
+        taken = session.execute(
+            select(col(CredentialRecord.credential_id)).where(
+                col(CredentialRecord.credential_id).in_(ids[start : start + 500])
+            )
+        ).first()
+        if taken is not None:
+            raise ConflictError(
+                f"a credential with id {taken[0]!r} was already issued here", field="credential.id"
+            )
+
+
+def _store(
+    ctx: ServiceContext,
+    actor: Actor,
+    makerspace: Makerspace,
+    signed: Sequence[tuple[Draft, dict[str, Any]]],
+    method: str,
+) -> None:
+    if not signed:
+        return
+    now = utc_now()
+    credentials = []
+    entries = []
+    events = []
+    for draft, document in signed:
+        credentials.append(
+            {
+                "id": draft.uuid,
+                "credential_id": str(document.get("id")),
+                "makerspace_id": makerspace.id,
+                "holder": draft.holder,
+                "skill_uri": draft.skill_uri,
+                "level": draft.level,
+                "issued_at": now,
+                "valid_until": draft.valid_until,
+                "document": json.dumps(document, separators=(",", ":"), ensure_ascii=False),
+            }
+        )
+        for list_id, idx in draft.indices.values():
+            entries.append(
+                {"list_id": list_id, "idx": idx, "credential_id": draft.uuid, "status": 0}
+            )
+        events.append(
+            audit.audit_row(
+                actor,
+                "credential.issue",
+                str(document.get("id")),
+                {
+                    "holder": draft.holder,
+                    "skill": draft.skill_uri,
+                    "level": draft.level,
+                    "key": method,
+                },
+            )
+        )
+    with ctx.db.session(write=True) as session:
+        session.execute(insert(CredentialRecord), credentials)
+        if entries:
+            session.execute(insert(StatusEntry), entries)
+        audit.record_many(session, events)

@@ -1,0 +1,146 @@
+"""The tables. Status bits live in `status_entry`, one row per allocated index, so a revocation
+is a one-row update and two concurrent revocations can never overwrite each other's bits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, LargeBinary, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone; PostgreSQL does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+class Makerspace(SQLModel, table=True):
+    __tablename__ = "makerspace"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    did: str = Field(max_length=400, unique=True)
+    did_method: str = Field(max_length=8)
+    url: str | None = Field(default=None, max_length=2000)
+    email: str | None = Field(default=None, max_length=320)
+    location: str | None = Field(default=None, max_length=200)
+    facility_url: str | None = Field(default=None, max_length=2000)
+    api_key_hash: str = Field(max_length=64, unique=True)
+    api_key_hint: str = Field(max_length=16)
+    created_at: datetime = _utc()
+
+
+class SigningKeyRecord(SQLModel, table=True):
+    """A makerspace's Ed25519 key; only the sealed private key is stored (see keys/README.md)."""
+
+    __tablename__ = "signing_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    makerspace_id: int = Field(foreign_key="makerspace.id", index=True)
+    verification_method: str = Field(max_length=500, unique=True)
+    fragment: str = Field(max_length=64)
+    public_key_multibase: str = Field(max_length=64)
+    sealed_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # active: signs new badges; published: still in the DID document (old badges verify);
+    # retired: gone from the DID document.
+    state: str = Field(max_length=12, index=True)
+    created_at: datetime = _utc()
+    retired_at: datetime | None = _utc(nullable=True)
+
+
+class StatusListRecord(SQLModel, table=True):
+    __tablename__ = "status_list"
+    __table_args__ = (UniqueConstraint("makerspace_id", "purpose", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    makerspace_id: int = Field(foreign_key="makerspace.id", index=True)
+    purpose: str = Field(max_length=16)
+    seq: int
+    length: int
+    capacity: int
+    full: bool = False
+    # Bumped with every status change: the served list is rebuilt (and its ETag changes)
+    # exactly when this moves, in whichever worker serves it.
+    version: int = 0
+    updated_at: datetime = _utc()
+
+
+class StatusEntry(SQLModel, table=True):
+    """One allocated index of a status list; the primary key makes allocation unique."""
+
+    __tablename__ = "status_entry"
+
+    list_id: int = Field(foreign_key="status_list.id", primary_key=True)
+    idx: int = Field(primary_key=True)
+    credential_id: str = Field(foreign_key="credential.id", index=True, max_length=36)
+    status: int = 0
+
+
+class CredentialRecord(SQLModel, table=True):
+    __tablename__ = "credential"
+
+    id: str = Field(primary_key=True, max_length=36)  # the UUID in /credentials/{id}
+    credential_id: str = Field(max_length=2000, unique=True)  # the VC's own `id`
+    makerspace_id: int = Field(foreign_key="makerspace.id", index=True)
+    holder: str | None = Field(default=None, max_length=2000, index=True)
+    skill_uri: str | None = Field(default=None, max_length=400, index=True)
+    level: int | None = None
+    issued_at: datetime = _utc(index=True)
+    valid_until: datetime | None = _utc(nullable=True)
+    document: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Challenge(SQLModel, table=True):
+    __tablename__ = "challenge"
+
+    value: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc(index=True)
+    used_at: datetime | None = _utc(nullable=True)
+
+
+class TrustedIssuer(SQLModel, table=True):
+    """Issuers an administrator trusts besides the makerspaces registered here."""
+
+    __tablename__ = "trusted_issuer"
+
+    did: str = Field(primary_key=True, max_length=400)
+    name: str = Field(max_length=200)
+    added_at: datetime = _utc()
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(index=True)
+    actor: str = Field(max_length=100)  # "admin", "cli", or "makerspace:<slug>"
+    api_key_hint: str | None = Field(default=None, max_length=16)
+    makerspace_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=40, index=True)
+    target: str = Field(max_length=2000)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    client: str | None = Field(default=None, max_length=100)
