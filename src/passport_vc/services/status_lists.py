@@ -199,7 +199,7 @@ def render_list(ctx: ServiceContext, list_id: int) -> RenderedList:
                 col(StatusEntry.list_id) == list_id,
                 col(StatusEntry.status) != 0,
             )
-        ).tuples()
+        ).all()
         bits = BitstringStatusList(record.length)
         for idx, status in set_bits:
             bits.set(idx, status)
