@@ -23,13 +23,18 @@ router = APIRouter(tags=["VC API"])
 
 
 @router.post("/credentials/issue", status_code=201, response_model=IssuedCredential)
-def issue_credential(body: IssueRequest, caller: CallerDep, ctx: CtxDep) -> dict[str, Any]:
+def issue_credential(body: IssueRequest, caller: CallerDep, ctx: CtxDep) -> JSONResponse:
     """Sign a credential as the caller's makerspace (its issuer, whatever the body says), with
     revocation and suspension entries unless `options.statusPurposes` says otherwise."""
     options = body.options.model_dump(exclude_none=True)
     draft = issuance.draft_vc_api(ctx, caller.makerspace, body.credential, options)
     signed = issuance.issue_one(ctx, caller.actor, caller.makerspace, draft)
-    return {"verifiableCredential": signed}
+    return created({"verifiableCredential": signed})
+
+
+def created(body: dict[str, Any]) -> JSONResponse:
+    """201 with the body serialized once, as signed (no response-model round trip)."""
+    return JSONResponse(body, status_code=201)
 
 
 def _verification_response(result: dict[str, Any]) -> JSONResponse:

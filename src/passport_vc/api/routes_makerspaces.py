@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from passport_vc.api.deps import AdminDep, CallerDep, CtxDep, require_slug
+from passport_vc.api.routes_credentials import created
 from passport_vc.api.schemas import (
     BadgeRequestBody,
     BatchRequest,
@@ -86,14 +87,14 @@ def retire_key(slug: str, body: KeyRetireBody, caller: CallerDep, ctx: CtxDep) -
 
 
 @router.post("/makerspaces/{slug}/badges", status_code=201, response_model=IssuedCredential)
-def issue_badge(
-    slug: str, body: BadgeRequestBody, caller: CallerDep, ctx: CtxDep
-) -> dict[str, Any]:
+def issue_badge(slug: str, body: BadgeRequestBody, caller: CallerDep, ctx: CtxDep) -> JSONResponse:
     """An Open Badges 3.0 skill badge built from the taxonomy, with status entries."""
     require_slug(caller, slug)
     request = parse_badge_request(body.model_dump(exclude_none=True), ctx.taxonomy)
     draft = issuance.draft_badge(ctx, caller.makerspace, request)
-    return {"verifiableCredential": issuance.issue_one(ctx, caller.actor, caller.makerspace, draft)}
+    return created(
+        {"verifiableCredential": issuance.issue_one(ctx, caller.actor, caller.makerspace, draft)}
+    )
 
 
 @router.post(

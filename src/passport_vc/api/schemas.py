@@ -60,6 +60,27 @@ class VerifyCredentialRequest(BaseModel):
     verifiableCredential: Any
     options: VerifyCredentialOptions = Field(default_factory=VerifyCredentialOptions)
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "verifiableCredential": {
+                        "@context": ["https://www.w3.org/ns/credentials/v2"],
+                        "type": ["VerifiableCredential"],
+                        "issuer": "did:key:z6Mk…",
+                        "credentialSubject": {"id": "did:example:maker"},
+                        "proof": {
+                            "type": "DataIntegrityProof",
+                            "cryptosuite": "eddsa-rdfc-2022",
+                            "…": "…",
+                        },
+                    },
+                    "options": {},
+                }
+            ]
+        }
+    )
+
 
 class VerifyPresentationOptions(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -72,6 +93,23 @@ class VerifyPresentationRequest(BaseModel):
     verifiablePresentation: Any = None
     presentation: Any = None
     options: VerifyPresentationOptions = Field(default_factory=VerifyPresentationOptions)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "verifiablePresentation": {
+                        "@context": ["https://www.w3.org/ns/credentials/v2"],
+                        "type": ["VerifiablePresentation"],
+                        "holder": "did:key:z6Mk…",
+                        "verifiableCredential": ["…"],
+                        "proof": {"challenge": "from POST /challenges", "…": "…"},
+                    },
+                    "options": {"challenge": "from POST /challenges", "domain": "employer.example"},
+                }
+            ]
+        }
+    )
 
 
 class CredentialStatusRef(BaseModel):
@@ -108,7 +146,19 @@ class ChallengeResponse(BaseModel):
 
 
 class MakerspaceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Fablab Cotonou",
+                    "url": "https://fablab-cotonou.example",
+                    "email": "hello@fablab-cotonou.example",
+                    "location": "Cotonou, Benin",
+                }
+            ]
+        },
+        extra="forbid",
+    )
     name: str = Field(min_length=1, max_length=200)
     slug: str | None = Field(default=None, max_length=64)
     didMethod: Literal["web", "key"] | None = None
@@ -148,6 +198,14 @@ class TrustedIssuerBody(BaseModel):
     did: str = Field(max_length=400)
     name: str = Field(min_length=1, max_length=200)
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"did": "did:web:badges.example.org", "name": "Example Training Centre"}]
+        }
+    )
+
 
 class KeyRetireBody(BaseModel):
     key: str = Field(max_length=500, description="The key's fragment (key-1) or full method id.")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"key": "key-1"}]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from passport_vc.keys import SigningKey
 from passport_vc.keystore import MasterKey, load_master_key, open_private_key
 from passport_vc.settings import Settings
 from passport_vc.store import Database
+from passport_vc.store.group_commit import GroupCommitWriter
 from passport_vc.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -36,6 +38,41 @@ class _KeyCache:
         return key
 
 
+class TtlCache:
+    """A small per-process cache whose entries expire after `ttl` seconds.
+
+    Only for values that may be a little stale without harm (see issuance's issuing state);
+    anything that must agree across workers is read from the database.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._items: dict[object, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: object) -> object | None:
+        with self._lock:
+            found = self._items.get(key)
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            return None
+        return found[1]
+
+    def put(self, key: object, value: object) -> None:
+        with self._lock:
+            if len(self._items) > 4096:
+                self._items.clear()
+            self._items[key] = (time.monotonic(), value)
+
+    def drop(self, key: object) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+
+# How long a worker may go on signing with the key and status lists it read last. A rotation
+# reaches every worker within this time; retire-key waits twice as long after a rotation.
+ISSUING_STATE_TTL = 1.0
+
+
 @dataclass
 class ServiceContext:
     settings: Settings
@@ -43,12 +80,20 @@ class ServiceContext:
     master_key: MasterKey
     taxonomy: Taxonomy
     keys: _KeyCache = field(default_factory=_KeyCache)
+    issuing_state: TtlCache = field(default_factory=lambda: TtlCache(ISSUING_STATE_TTL))
+    # Signed status lists by (list id, version, key): identical in every worker for a version.
+    rendered_lists: TtlCache = field(default_factory=lambda: TtlCache(3600.0))
+    writer: GroupCommitWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = GroupCommitWriter(self.db)
 
     @property
     def public_url(self) -> str:
         return self.settings.public_url
 
     def close(self) -> None:
+        self.writer.close()
         self.db.dispose()
 
 

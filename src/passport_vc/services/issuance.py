@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -32,12 +32,21 @@ from passport_vc.services.badge_requests import BadgeRequest
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import ConflictError, InvalidFieldError
 from passport_vc.status import build_status_entry, parse_status_entry
-from passport_vc.store import CredentialRecord, Makerspace, StatusEntry, StatusListRecord
+from passport_vc.store import (
+    AuditEvent,
+    CredentialRecord,
+    Makerspace,
+    StatusEntry,
+    StatusListRecord,
+)
 from passport_vc.timestamps import parse_datetime_stamp, utc_now
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 STATUS_V1_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
 CHUNK = 1000
+CREDENTIAL_TABLE = CredentialRecord.__table__  # type: ignore[attr-defined]
+STATUS_ENTRY_TABLE = StatusEntry.__table__  # type: ignore[attr-defined]
+AUDIT_TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
 MAX_ATTEMPTS = 12
 
 
@@ -53,6 +62,8 @@ class Draft:
     level: int | None = None
     valid_until: datetime | None = None
     indices: dict[str, tuple[int, int]] = field(default_factory=dict)  # purpose: (list, idx)
+    # The id is ours (a fresh UUID URL), so it cannot collide with a stored one.
+    fresh_id: bool = False
 
 
 def credential_url(ctx: ServiceContext, credential_uuid: str) -> str:
@@ -86,6 +97,7 @@ def draft_badge(ctx: ServiceContext, makerspace: Makerspace, request: BadgeReque
         skill_uri=request.skill.uri,
         level=request.level,
         valid_until=_valid_until(document),
+        fresh_id=True,
     )
 
 
@@ -122,6 +134,7 @@ def draft_vc_api(
     else:
         document["issuer"] = makerspace.did
     credential_uuid = str(uuid.uuid4())
+    fresh = False
     wanted_id = options.get("credentialId")
     if wanted_id is not None:
         if not isinstance(wanted_id, str):
@@ -131,6 +144,7 @@ def draft_vc_api(
         document["id"] = wanted_id
     elif "id" not in document:
         document["id"] = credential_url(ctx, credential_uuid)
+        fresh = True
     purposes = _purposes(options)
     for i, entry in enumerate(as_list(document.get("credentialStatus"))):
         where = f"credential.credentialStatus[{i}]"
@@ -163,6 +177,7 @@ def draft_vc_api(
         skill_uri=skill_level[0] if skill_level else None,
         level=skill_level[1] if skill_level else None,
         valid_until=_valid_until(document),
+        fresh_id=fresh,
     )
 
 
@@ -220,13 +235,12 @@ def issue(
         return []
     assert makerspace.id is not None
     purposes = drafts[0].purposes
-    with ctx.db.session() as session:
-        key, method = makerspaces.active_key(ctx, session, makerspace.id)
-        states = {
-            p: _ListState(status_lists.current_list(ctx, session, makerspace.id, p))
-            for p in purposes
-        }
-        _refuse_duplicate_ids(session, drafts)
+    key, method, lists = _issuing_state(ctx, makerspace.id)
+    states = {p: _ListState(lists[p]) for p in purposes}
+    supplied_ids = [d for d in drafts if not d.fresh_id]
+    if supplied_ids:
+        with ctx.db.session() as session:
+            _refuse_duplicate_ids(session, supplied_ids)
     outcome: dict[str, dict[str, Any] | InvalidFieldError] = {}
     pending = list(drafts)
     attempts = 0
@@ -236,6 +250,7 @@ def issue(
             raise ConflictError("could not allocate status list indices; retry the request")
         full = [p for p, s in states.items() if s.free <= 0]
         if full:
+            ctx.issuing_state.drop(makerspace.id)
             for p in full:
                 status_lists.mark_full(ctx, states[p].record.id or 0)
                 with ctx.db.session() as session:
@@ -258,6 +273,14 @@ def issue(
         try:
             _store(ctx, actor, makerspace, signed, method)
         except IntegrityError:
+            fresh = all(d.fresh_id for d, _ in signed)
+            if (
+                size == 1
+                and fresh
+                and attempts < 4
+                and all(s.used is None for s in states.values())
+            ):
+                continue  # a random index was taken meanwhile: draw again
             with ctx.db.session() as session:
                 _refuse_duplicate_ids(session, [d for d, _ in signed])
                 for state in states.values():
@@ -281,6 +304,30 @@ def issue_one(
     if isinstance(result, InvalidFieldError):
         raise result
     return result
+
+
+_IssuingState = tuple[SigningKey, str, dict[str, StatusListRecord]]
+
+
+def _issuing_state(ctx: ServiceContext, makerspace_id: int) -> _IssuingState:
+    """The active key and the open status lists, read at most once per TTL per worker.
+
+    Staleness is harmless: an old key stays in the DID document for at least twice the TTL
+    after a rotation, and a list that filled meanwhile shows up as index collisions, which
+    send the allocation down its exact path.
+    """
+    cached = ctx.issuing_state.get(makerspace_id)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    with ctx.db.session() as session:
+        key, method = makerspaces.active_key(ctx, session, makerspace_id)
+        lists = {
+            p: status_lists.current_list(ctx, session, makerspace_id, p)
+            for p in status_lists.PURPOSES
+        }
+    state = (key, method, lists)
+    ctx.issuing_state.put(makerspace_id, state)
+    return state
 
 
 def _refuse_duplicate_ids(session: Any, drafts: Sequence[Draft]) -> None:
@@ -343,8 +390,15 @@ def _store(
                 },
             )
         )
-    with ctx.db.session(write=True) as session:
-        session.execute(insert(CredentialRecord), credentials)
-        if entries:
-            session.execute(insert(StatusEntry), entries)
-        audit.record_many(session, events)
+    rows: dict[Table, Sequence[Mapping[str, Any]]] = {
+        CREDENTIAL_TABLE: credentials,
+        STATUS_ENTRY_TABLE: entries,
+        AUDIT_TABLE: events,
+    }
+    if len(signed) == 1:
+        ctx.writer.submit(rows)  # shares a transaction with concurrent requests
+        return
+    with ctx.db.write_connection() as connection:
+        for table, values in rows.items():
+            if values:
+                connection.execute(insert(table), values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from passport_vc.keys import PublicKey, SigningKey
 from passport_vc.keystore import seal_private_key
 from passport_vc.services import audit
 from passport_vc.services.audit import Actor
-from passport_vc.services.context import ServiceContext
+from passport_vc.services.context import ISSUING_STATE_TTL, ServiceContext
 from passport_vc.services.errors import (
     AuthenticationError,
     ConflictError,
@@ -245,11 +246,21 @@ def rotate_key(ctx: ServiceContext, actor: Actor, slug: str) -> str:
         audit.record(
             session, actor, "key.rotate", makerspace.did, {"newKey": new.verification_method}
         )
-        return new.verification_method
+    ctx.issuing_state.drop(makerspace.id)
+    return new.verification_method
 
 
 def retire_key(ctx: ServiceContext, actor: Actor, slug: str, key: str) -> str:
     """Drop a published key from the DID document: badges it signed stop verifying."""
+    with ctx.db.session() as session:
+        found = by_slug(session, slug)
+        assert found.id is not None
+        newest = max(k.created_at for k in keys_of(session, found.id))
+    # Workers may sign with the key they read up to ISSUING_STATE_TTL ago; let a fresh
+    # rotation reach all of them before a key they might still use leaves the DID document.
+    settle = 2 * ISSUING_STATE_TTL - (utc_now() - newest).total_seconds()
+    if settle > 0:
+        time.sleep(settle)
     with ctx.db.session(write=True) as session:
         makerspace = by_slug(session, slug)
         assert makerspace.id is not None

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -157,30 +155,6 @@ class RenderedList:
     max_age: int
 
 
-class _RenderCache:
-    """Signed lists by (list id, version, signing key): every worker renders the same bytes
-    for the same version (validFrom is the version's timestamp, Ed25519 is deterministic), so
-    the cache can never make two workers disagree."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[tuple[int, int, str], RenderedList] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, key: tuple[int, int, str]) -> RenderedList | None:
-        with self._lock:
-            return self._items.get(key)
-
-    def put(self, key: tuple[int, int, str], value: RenderedList) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-_render_cache = _RenderCache()
-
-
 def render_list(ctx: ServiceContext, list_id: int) -> RenderedList:
     """The signed BitstringStatusListCredential as served, with its ETag."""
     with ctx.db.session() as session:
@@ -191,8 +165,10 @@ def render_list(ctx: ServiceContext, list_id: int) -> RenderedList:
         assert makerspace is not None and makerspace.id is not None
         key, method = makerspaces.active_key(ctx, session, makerspace.id)
         cache_key = (list_id, record.version, method)
-        cached = _render_cache.get(cache_key)
-        if cached is not None:
+        # Every worker renders the same bytes for a version (validFrom is the version's time,
+        # Ed25519 is deterministic), so this cache cannot make two workers disagree.
+        cached = ctx.rendered_lists.get(cache_key)
+        if isinstance(cached, RenderedList):
             return cached
         set_bits: Iterable[tuple[int, int]] = session.execute(
             select(col(StatusEntry.idx), col(StatusEntry.status)).where(
@@ -218,5 +194,5 @@ def render_list(ctx: ServiceContext, list_id: int) -> RenderedList:
     rendered = RenderedList(
         body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"', max_age=ttl
     )
-    _render_cache.put(cache_key, rendered)
+    ctx.rendered_lists.put(cache_key, rendered)
     return rendered

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
@@ -50,7 +50,6 @@ class Database:
                 self.url,
                 pool_size=pool_size,
                 max_overflow=pool_size,
-                pool_pre_ping=True,
                 pool_timeout=10,
             )
             self.write_engine = self.engine
@@ -82,6 +81,15 @@ class Database:
             with Session(engine, expire_on_commit=False) as session:
                 yield session
                 session.commit()
+        except OperationalError as exc:
+            raise StoreUnavailableError(_unavailable(exc)) from None
+
+    @contextlib.contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction (bulk inserts without the ORM's overhead)."""
+        try:
+            with self.write_engine.begin() as connection:
+                yield connection
         except OperationalError as exc:
             raise StoreUnavailableError(_unavailable(exc)) from None
 
