@@ -188,6 +188,10 @@ def check_credential(document: Mapping[str, Any]) -> list[Problem]:
     for i, schema in enumerate(as_list(document.get("credentialSchema"))):
         if not isinstance(schema, Mapping) or not is_url(schema.get("id")) or "type" not in schema:
             bad(f"credentialSchema[{i}] must be an object with an id URL and a type")
+    # imported here: related_resource imports Problem and problem() from this module
+    from passport_vc.credentials.related_resource import check_related_resources
+
+    out.extend(check_related_resources(document))
     return out
 
 
