@@ -6,6 +6,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.exceptions import HTTPException
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -13,11 +15,14 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class BodyTooLargeError(Exception):
-    """Raised while streaming a body past the limit; answered 413 by the problem handlers."""
+class BodyTooLargeError(HTTPException):
+    """Raised while streaming a body past the limit; answered 413 by the problem handlers.
+
+    An HTTPException, because FastAPI re-raises those from body parsing (any other error
+    there would become a 400)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"the request body is larger than {limit} bytes")
+        super().__init__(413, f"the request body is larger than {limit} bytes")
         self.limit = limit
 
 

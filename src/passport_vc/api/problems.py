@@ -46,11 +46,31 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+def _loc_to_field(loc: tuple[Any, ...] | list[Any], body: Any = None) -> str:
+    """The JSON path of a pydantic error location, without pydantic's union-member names
+    (`credentialStatus.CredentialStatusRef.statusPurpose` is `credentialStatus.statusPurpose`):
+    a part is kept only if it is a key or index of the body at that point."""
+    parts = list(loc)
+    node = None
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        node = body if parts.pop(0) == "body" else None
     out = ""
     for part in parts:
-        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+        if isinstance(part, int):
+            if isinstance(node, list) and 0 <= part < len(node):
+                node = node[part]
+            elif node is not None:
+                continue
+            out += f"[{part}]"
+            continue
+        name = str(part)
+        if isinstance(node, dict):
+            if name not in node and out:
+                continue
+            node = node.get(name)
+        elif node is not None:
+            continue
+        out += f".{name}" if out else name
     return out or "(body)"
 
 
@@ -95,7 +115,7 @@ def install(app: FastAPI) -> None:
                 malformed = True
             found.append(
                 {
-                    "field": _loc_to_field(error.get("loc", ())),
+                    "field": _loc_to_field(error.get("loc", ()), exc.body),
                     "reason": error.get("msg", "invalid"),
                 }
             )
@@ -131,7 +151,7 @@ def install(app: FastAPI) -> None:
         return problem_response(
             413,
             "Payload too large",
-            str(exc),
+            str(exc.detail),
             problem_type=BASE + "PAYLOAD_TOO_LARGE",
             field="(body)",
             headers={"Connection": "close"},

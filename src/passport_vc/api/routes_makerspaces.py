@@ -18,6 +18,7 @@ from passport_vc.api.schemas import (
     MakerspaceCreate,
     MakerspaceCreated,
 )
+from passport_vc.errors import ParsingError
 from passport_vc.services import audit, batch, credentials, issuance, makerspaces
 from passport_vc.services.badge_requests import parse_badge_request
 from passport_vc.services.errors import InvalidFieldError
@@ -131,7 +132,7 @@ async def issue_batch(
         try:
             parsed = json.loads(await request.body())
         except (ValueError, RecursionError):
-            raise InvalidFieldError("the request body is not valid JSON", field="(body)") from None
+            raise ParsingError("the request body is not valid JSON") from None
         if not isinstance(parsed, dict) or not isinstance(parsed.get("rows"), list):
             raise InvalidFieldError('the body must be {"rows": [...]}', field="rows")
         rows: list[Any] = parsed["rows"]

@@ -8,6 +8,8 @@ input. DID documents and status lists come through resolvers the caller supplies
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -207,9 +209,12 @@ _verified_lists = _StatusListCache()
 def _verify_status_list(
     url: str, list_vc: Mapping[str, Any], issuer: str | None, options: VerifyOptions
 ) -> list[Problem]:
-    proofs = list_vc.get("proof")
-    proof_value = str(proofs.get("proofValue")) if isinstance(proofs, Mapping) else repr(proofs)
-    cache_key = (url, proof_value + "|" + str(issuer))
+    # Keyed by the whole document (not its proofValue, which a forger can copy onto other
+    # bits) and by the resolver that vouched for the key.
+    digest = hashlib.sha256(
+        json.dumps(list_vc, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+    cache_key = (url, f"{digest}|{issuer}|{id(options.did_resolver)}")
     cached = _verified_lists.get(cache_key)
     if cached is not None:
         return cached

@@ -108,8 +108,10 @@ def parse_badge_request(raw: Any, taxonomy: Taxonomy) -> BadgeRequest:
             valid_until = parse_datetime_stamp(raw["validUntil"], "validUntil")
         except PassportVcError as exc:
             raise InvalidFieldError(exc.detail, field="validUntil") from None
-    scope = raw.get("scope") or "skill"
-    if scope not in SCOPES:
+    scope = raw.get("scope")
+    if scope is None or scope == "":
+        scope = "skill"
+    if not isinstance(scope, str) or scope not in SCOPES:
         raise InvalidFieldError(f"scope must be one of {list(SCOPES)}", field="scope")
     return BadgeRequest(
         holder=holder,

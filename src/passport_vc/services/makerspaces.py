@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -66,7 +66,7 @@ def _check_profile(
         raise InvalidFieldError(
             "slug must be 1 to 64 lowercase letters, digits or inner hyphens", field="slug"
         )
-    for field_name, value in (("url", url), ("facility_url", facility_url)):
+    for field_name, value in (("url", url), ("facilityUrl", facility_url)):
         if value is not None and not re.fullmatch(r"https?://[^\s]{1,1990}", value):
             raise InvalidFieldError(f"{field_name} must be an http(s) URL", field=field_name)
     if email is not None and not _EMAIL.fullmatch(email):
@@ -147,7 +147,13 @@ def create_makerspace(
                     created_at=utc_now(),
                 )
             )
-            audit.record(session, actor, "makerspace.create", did, {"slug": slug, "name": name})
+            audit.record(
+                session,
+                replace(actor, makerspace_id=record.id),
+                "makerspace.create",
+                did,
+                {"slug": slug, "name": name},
+            )
     except IntegrityError:
         raise ConflictError(
             f"a makerspace with slug {slug!r} already exists", field="slug"
@@ -244,7 +250,11 @@ def rotate_key(ctx: ServiceContext, actor: Actor, slug: str) -> str:
         new = _new_key_record(ctx, makerspace.id, makerspace.did, "web", len(existing) + 1)
         session.add(new)
         audit.record(
-            session, actor, "key.rotate", makerspace.did, {"newKey": new.verification_method}
+            session,
+            replace(actor, makerspace_id=makerspace.id),
+            "key.rotate",
+            makerspace.did,
+            {"newKey": new.verification_method},
         )
     ctx.issuing_state.drop(makerspace.id)
     return new.verification_method
@@ -274,7 +284,12 @@ def retire_key(ctx: ServiceContext, actor: Actor, slug: str, key: str) -> str:
                     record.state = RETIRED
                     record.retired_at = utc_now()
                     session.add(record)
-                    audit.record(session, actor, "key.retire", record.verification_method)
+                    audit.record(
+                        session,
+                        replace(actor, makerspace_id=makerspace.id),
+                        "key.retire",
+                        record.verification_method,
+                    )
                 return record.verification_method
         raise NotFoundError(f"{slug} has no key {key!r}", field="key")
 

@@ -120,6 +120,15 @@ class Verifier:
                 "verified": False,
                 "input": wanted,
             }
+        if wanted is None:
+            result["warnings"].append(
+                problem(
+                    errors.INVALID_CHALLENGE_ERROR,
+                    "the presentation carries no challenge, so a replay cannot be detected; "
+                    "ask the holder to sign one from POST /challenges",
+                    "No challenge",
+                )
+            )
         if isinstance(presentation, Mapping):
             for vc, item in zip(
                 as_list(presentation.get("verifiableCredential")),
