@@ -24,7 +24,8 @@ HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 TABLES = (
     "audit_event, challenge, status_entry, credential, status_list, signing_key, "
-    "trusted_issuer, makerspace"
+    "trusted_issuer, equipment_operator, qualification_check, equipment, facility_tag, "
+    "facility, contract, status_list_copy, makerspace"
 )
 
 

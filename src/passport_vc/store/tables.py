@@ -59,7 +59,8 @@ class SigningKeyRecord(SQLModel, table=True):
     __tablename__ = "signing_key"
 
     id: int | None = Field(default=None, primary_key=True)
-    makerspace_id: int = Field(foreign_key="makerspace.id", index=True)
+    # None: a key of the service's own DID (it signs qualification check records).
+    makerspace_id: int | None = Field(default=None, foreign_key="makerspace.id", index=True)
     verification_method: str = Field(max_length=500, unique=True)
     fragment: str = Field(max_length=64)
     public_key_multibase: str = Field(max_length=64)
@@ -144,3 +145,95 @@ class AuditEvent(SQLModel, table=True):
     target: str = Field(max_length=2000)
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     client: str | None = Field(default=None, max_length=100)
+
+
+# --- machines (Open Know-Where) and contracts ---------------------------------------------
+
+
+class Facility(SQLModel, table=True):
+    """An OKW facility record; `record` is the OKW JSON as passport-vc exports it."""
+
+    __tablename__ = "facility"
+
+    id: str = Field(primary_key=True, max_length=36)
+    makerspace_id: int | None = Field(default=None, foreign_key="makerspace.id", index=True)
+    name: str = Field(max_length=300)
+    country: str | None = Field(default=None, max_length=2, index=True)
+    city: str | None = Field(default=None, max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+    record: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class FacilityTag(SQLModel, table=True):
+    """What a facility can be found by: its processes and its equipment types (URLs)."""
+
+    __tablename__ = "facility_tag"
+
+    facility_id: str = Field(foreign_key="facility.id", primary_key=True, max_length=36)
+    kind: str = Field(primary_key=True, max_length=20)  # "process" | "equipmentType"
+    value: str = Field(primary_key=True, max_length=500, index=True)
+
+
+class Equipment(SQLModel, table=True):
+    __tablename__ = "equipment"
+
+    id: str = Field(primary_key=True, max_length=36)
+    facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
+    equipment_type: str | None = Field(default=None, max_length=500, index=True)
+    manufacturing_process: str | None = Field(default=None, max_length=500)
+    record: str = Field(sa_column=Column(Text, nullable=False))  # OKW equipment JSON
+    # [{"skill": <taxonomy skill URI>, "minLevel": n}], the slot OKW v1 left for future work
+    skills_required: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+
+
+class EquipmentOperator(SQLModel, table=True):
+    """A holder authorised to operate a machine (one row each, so additions never collide)."""
+
+    __tablename__ = "equipment_operator"
+
+    equipment_id: str = Field(foreign_key="equipment.id", primary_key=True, max_length=36)
+    holder: str = Field(primary_key=True, max_length=2000)
+    added_at: datetime = _utc()
+    check_id: str | None = Field(default=None, max_length=36)  # the check that justified it
+
+
+class Contract(SQLModel, table=True):
+    """A distributed manufacturing contract; `record` holds item, parties, requirements,
+    milestones and status as JSON (validated by the contracts service)."""
+
+    __tablename__ = "contract"
+
+    id: str = Field(primary_key=True, max_length=36)
+    makerspace_id: int | None = Field(default=None, foreign_key="makerspace.id", index=True)
+    record: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class QualificationCheck(SQLModel, table=True):
+    """A stored decision: for a contract (all parties) or a machine (one holder)."""
+
+    __tablename__ = "qualification_check"
+
+    id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(max_length=20)  # "contract" | "equipment"
+    contract_id: str | None = Field(default=None, foreign_key="contract.id", index=True)
+    equipment_id: str | None = Field(default=None, foreign_key="equipment.id", index=True)
+    passed: bool
+    outcome: str = Field(sa_column=Column(Text, nullable=False))  # per party / requirement
+    record_credential: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _utc(index=True)
+
+
+class StatusListCopy(SQLModel, table=True):
+    """The last good copy of a remote status list, for checks while its host is unreachable
+    (used only while younger than the configured limit: fail closed after that)."""
+
+    __tablename__ = "status_list_copy"
+
+    url: str = Field(primary_key=True, max_length=2000)
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    fetched_at: datetime = _utc()
