@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.service.conftest import HOLDER
 
 from passport_vc.api import create_app
 from passport_vc.services.context import open_service
 from passport_vc.settings import load_settings
-from tests.service.conftest import HOLDER
 
 EXE = shutil.which("passport-vc", path=str(Path(sys.executable).parent))
 ADMIN_TOKEN = "cli-admin-token-0123456789"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
+from tests.service.conftest import database_url, postgres_database  # noqa: F401
 
 import passport_vc.store.tables  # noqa: F401
 from passport_vc.store import Database
-from tests.service.conftest import database_url, postgres_database  # noqa: F401
 
 
 def test_migrations_match_the_tables(database_url: str) -> None:  # noqa: F811

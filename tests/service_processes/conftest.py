@@ -1,0 +1,404 @@
+"""The real server in child processes: `passport-vc serve` with several uvicorn workers on a
+fresh PostgreSQL database (when PASSPORT_VC_TEST_POSTGRES_URL is set), and with one worker on
+SQLite. The fixtures start it, wait until every worker answers, and kill its process group."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from passport_vc.status import BitstringStatusList
+
+PG_URL = os.environ.get("PASSPORT_VC_TEST_POSTGRES_URL")
+PG_SKIP_REASON = (
+    "PASSPORT_VC_TEST_POSTGRES_URL is not set: the multi-worker PostgreSQL server tests need "
+    "a PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+)
+ADMIN_TOKEN = "process-admin-token-0123456789"
+HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+STARTUP_SECONDS = 60.0
+READY_LINE = b"Application startup complete."
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def passport_vc_command() -> list[str]:
+    """The installed console script beside this interpreter (the venv's bin dir)."""
+    script = Path(sys.executable).parent / "passport-vc"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "passport_vc.cli"]
+
+
+@dataclass
+class ServiceProcess:
+    """A running `passport-vc serve`; its process group is the server and all its workers."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    workers: int
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_bytes().decode("utf-8", "replace")
+
+    def worker_pids(self) -> list[int]:
+        """The uvicorn worker processes (children of the supervisor), or the server itself."""
+        if self.workers == 1:
+            return [self.process.pid]
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # pid (comm) state ppid ...: comm may hold spaces, so split after its ")".
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == self.process.pid:
+                children.append(int(entry.name))
+        return sorted(children)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=15)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=15)
+        # Workers left behind by a supervisor that died first go with the group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def start_service(
+    data_dir: Path, database_url: str, *, workers: int, extra_env: dict[str, str] | None = None
+) -> ServiceProcess:
+    """Start the server on a free port; return once every worker has started and /health
+    answers 200."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    last_log = ""
+    for _attempt in range(3):  # another process may take the free port before we bind it
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_VC_")}
+        env.update(
+            {
+                "PASSPORT_VC_DATA_DIR": str(data_dir / "var"),
+                "PASSPORT_VC_DATABASE_URL": database_url,
+                "PASSPORT_VC_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                "PASSPORT_VC_ADMIN_TOKEN": ADMIN_TOKEN,
+                "PASSPORT_VC_MASTER_KEY": "A" * 43,
+                **(extra_env or {}),
+            }
+        )
+        log_path = data_dir / f"server-{port}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [
+                    *passport_vc_command(),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                    "--log-level",
+                    "info",
+                ],
+                env=env,
+                cwd=data_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        service = ServiceProcess(process, port, workers, log_path)
+        try:
+            if _wait_ready(service):
+                return service
+        except BaseException:
+            service.stop()
+            raise
+        service.stop()
+        last_log = service.log()
+        if "address already in use" not in last_log.lower():
+            break
+    raise RuntimeError(f"passport-vc serve did not start:\n{last_log[-4000:]}")
+
+
+def _wait_ready(service: ServiceProcess) -> bool:
+    """True once /health is 200 and every worker has finished its startup; False if the
+    server exits; RuntimeError after STARTUP_SECONDS."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    healthy = False
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            return False
+        if not healthy:
+            try:
+                healthy = httpx.get(f"{service.base_url}/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                healthy = False
+        if healthy and service.log_path.read_bytes().count(READY_LINE) >= service.workers:
+            return True
+        time.sleep(0.1)
+    service.stop()
+    raise RuntimeError(
+        f"passport-vc serve was not ready after {STARTUP_SECONDS:.0f} s:\n{service.log()[-4000:]}"
+    )
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def postgres_database() -> Iterator[str]:
+    """A fresh database on the test PostgreSQL server, dropped (even if in use) at the end."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    import psycopg
+
+    name = f"pvc_proc_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def postgresql_service(
+    postgres_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    """Four uvicorn workers sharing one PostgreSQL database."""
+    service = start_service(tmp_path_factory.mktemp("pg-service"), postgres_database, workers=4)
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="module")
+def sqlite_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """One worker on an SQLite file."""
+    data_dir = tmp_path_factory.mktemp("sqlite-service")
+    url = f"sqlite:///{data_dir / 'passport-vc.sqlite3'}"
+    service = start_service(data_dir, url, workers=1)
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+# --- HTTP helpers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hub:
+    slug: str
+    did: str
+    api_key: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+def register(service: ServiceProcess, name: str) -> Hub:
+    response = httpx.post(
+        f"{service.base_url}/makerspaces",
+        json={"name": name},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Hub(body["slug"], body["did"], body["api_key"])
+
+
+def badge_body(i: int) -> dict[str, Any]:
+    skills = ("LASER-CUT", "FDM-PRINT", "SOLDER-THT")
+    return {"holder": HOLDER, "skill": skills[i % len(skills)], "level": 1 + i % 4}
+
+
+def get_json(service: ServiceProcess, path: str, headers: dict[str, str]) -> Any:
+    response = httpx.get(f"{service.base_url}{path}", headers=headers, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+
+def post_concurrently(
+    service: ServiceProcess,
+    requests: Sequence[tuple[str, dict[str, Any], dict[str, str]]],
+    concurrency: int = 32,
+) -> list[Answer]:
+    """POST each (path, json, headers) with `concurrency` keep-alive connections, each sending
+    its next request when the last is answered; the answers come back in request order.
+
+    A few lines of asyncio HTTP/1.1 rather than httpx: the client shares the CPUs with the
+    server's workers, and httpx spends more CPU per request than the server's signing does.
+    """
+    answers: list[Answer | None] = [None] * len(requests)
+    next_item = iter(range(len(requests)))
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", service.port, limit=1 << 26)
+        try:
+            for i in next_item:
+                path, body, headers = requests[i]
+                payload = json.dumps(body).encode()
+                head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{service.port}"]
+                head += [f"{name}: {value}" for name, value in headers.items()]
+                head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+                writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+                status, content = await _read_response(reader)
+                answers[i] = Answer(status, json.loads(content) if content else None)
+        finally:
+            writer.close()
+
+    async def run() -> None:
+        await asyncio.wait_for(
+            asyncio.gather(*(connection() for _ in range(min(concurrency, len(requests))))),
+            timeout=300,
+        )
+
+    asyncio.run(run())
+    assert all(a is not None for a in answers)
+    return [a for a in answers if a is not None]
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ", 2)[1])
+    headers = {}
+    for line in head[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks = []
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            chunks.append((await reader.readexactly(size + 2))[:-2])
+        await reader.readuntil(b"\r\n")
+        return status, b"".join(chunks)
+    return status, await reader.readexactly(int(headers.get("content-length", "0")))
+
+
+def issue_concurrently(
+    service: ServiceProcess, hub: Hub, count: int, concurrency: int = 32
+) -> list[Answer]:
+    path = f"/makerspaces/{hub.slug}/badges"
+    return post_concurrently(
+        service, [(path, badge_body(i), hub.auth) for i in range(count)], concurrency
+    )
+
+
+def status_entries(credential: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    """purpose: (status list URL, index) of a credential's BitstringStatusListEntry items."""
+    entries = credential["credentialStatus"]
+    assert isinstance(entries, list) and len(entries) == 2, entries
+    out = {}
+    for entry in entries:
+        assert entry["type"] == "BitstringStatusListEntry", entry
+        index = entry["statusListIndex"]
+        assert isinstance(index, str) and re.fullmatch(r"0|[1-9][0-9]*", index), entry
+        out[entry["statusPurpose"]] = (entry["statusListCredential"], int(index))
+    assert set(out) == {"revocation", "suspension"}, entries
+    return out
+
+
+@dataclass(frozen=True)
+class ServedList:
+    etag: str
+    body: bytes
+    credential: dict[str, Any]
+    bits: BitstringStatusList
+
+
+def fetch_list(url: str) -> ServedList:
+    """GET a status list; its bits decoded from credentialSubject.encodedList."""
+    response = httpx.get(url, timeout=30)
+    assert response.status_code == 200, response.text
+    credential = response.json()
+    bits = BitstringStatusList.decode(credential["credentialSubject"]["encodedList"])
+    return ServedList(response.headers["etag"], response.content, credential, bits)
+
+
+# --- which worker holds a connection -----------------------------------------------------------
+
+
+def _tcp_inodes(server_port: int) -> dict[int, int]:
+    """Remote (client) port -> socket inode, for established sockets on the server port."""
+    out: dict[int, int] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            if local_port == server_port and fields[3] == "01":  # 01: ESTABLISHED
+                out[remote_port] = int(fields[9])
+    return out
+
+
+def connection_owners(service: ServiceProcess, client_ports: Sequence[int]) -> dict[int, int]:
+    """client port -> pid of the worker holding the server side of that open connection."""
+    inodes = _tcp_inodes(service.port)
+    socket_owner: dict[int, int] = {}
+    for pid in service.worker_pids():
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                socket_owner[int(target[8:-1])] = pid
+    return {
+        port: socket_owner[inodes[port]]
+        for port in client_ports
+        if port in inodes and inodes[port] in socket_owner
+    }
