@@ -85,8 +85,11 @@ def _print_banner(ctx: ServiceContext, base: str, demo: dict[str, Any] | None) -
         f"  database:    {ctx.db.url.split('@')[-1]}",
         f"  API docs:    {base}/docs",
         f"  skills:      {base}/skills",
-        f"  admin token: {ctx.settings.resolved_admin_token}",
     ]
+    if demo is not None:
+        lines.append(f"  admin token: {ctx.settings.resolved_admin_token}")
+    elif ctx.settings.admin_token is None:
+        lines.append(f"  admin token: in {ctx.settings.admin_token_file}")
     if demo is not None:
         lines += [
             f"  demo makerspace: {base}/makerspaces/{demo['slug']}  (DID {demo['did']})",

@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     # Hosts whose did:web documents and status lists may be fetched over HTTPS (empty: any
     # public host). Makerspaces hosted here are always resolved locally, without HTTP.
     did_web_allowlist: list[str] = Field(default_factory=list)
-    database_pool_size: int = Field(default=10, ge=1)
+    # Database connections per worker; request threads are capped at the same number, so
+    # a burst queues for a thread instead of opening and closing extra connections.
+    database_pool_size: int = Field(default=16, ge=1)
 
     @field_validator("public_url")
     @classmethod

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from passport_vc import __version__
@@ -36,6 +37,10 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = ctx or open_service(settings)
+        # As many request threads as database connections (see Settings.database_pool_size).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = (
+            opened.settings.database_pool_size
+        )
         app.state.ctx = opened
         app.state.verifier = Verifier(opened)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from passport_vc.services import makerspaces
 from passport_vc.services.audit import Actor
@@ -14,12 +15,12 @@ from passport_vc.services.verification import Verifier
 from passport_vc.store import Makerspace
 
 
-def get_ctx(request: Request) -> ServiceContext:
+async def get_ctx(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
 
-def get_verifier(request: Request) -> Verifier:
+async def get_verifier(request: Request) -> Verifier:
     verifier: Verifier = request.app.state.verifier
     return verifier
 
@@ -44,10 +45,21 @@ class Caller:
         self.actor = actor
 
 
-def get_caller(request: Request, ctx: Annotated[ServiceContext, Depends(get_ctx)]) -> Caller:
+async def get_caller(request: Request, ctx: Annotated[ServiceContext, Depends(get_ctx)]) -> Caller:
+    """The makerspace whose API key is the Bearer token (cached a few seconds per worker)."""
     token = _bearer(request)
-    with ctx.db.session() as session:
-        makerspace = makerspaces.authenticate(session, token)
+    cache_key = makerspaces.hash_api_key(token)
+    cached = ctx.callers.get(cache_key)
+    if isinstance(cached, Makerspace):
+        makerspace = cached
+    else:
+
+        def lookup() -> Makerspace:
+            with ctx.db.session() as session:
+                return makerspaces.authenticate(session, token)
+
+        makerspace = await run_in_threadpool(lookup)
+        ctx.callers.put(cache_key, makerspace)
     actor = Actor(
         name=f"makerspace:{makerspace.slug}",
         makerspace_id=makerspace.id,
@@ -62,7 +74,7 @@ def require_slug(caller: Caller, slug: str) -> None:
         raise ForbiddenError(f"this API key belongs to {caller.makerspace.slug}, not {slug}")
 
 
-def get_admin(request: Request, ctx: Annotated[ServiceContext, Depends(get_ctx)]) -> Actor:
+async def get_admin(request: Request, ctx: Annotated[ServiceContext, Depends(get_ctx)]) -> Actor:
     token = _bearer(request)
     if not ctx.settings.is_admin_token(token):
         raise AuthenticationError("the admin token is not valid")

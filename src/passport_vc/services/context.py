@@ -12,6 +12,7 @@ from passport_vc.keystore import MasterKey, load_master_key, open_private_key
 from passport_vc.settings import Settings
 from passport_vc.store import Database
 from passport_vc.store.group_commit import GroupCommitWriter
+from passport_vc.store.status_claims import taken_status_indices
 from passport_vc.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -83,10 +84,13 @@ class ServiceContext:
     issuing_state: TtlCache = field(default_factory=lambda: TtlCache(ISSUING_STATE_TTL))
     # Signed status lists by (list id, version, key): identical in every worker for a version.
     rendered_lists: TtlCache = field(default_factory=lambda: TtlCache(3600.0))
+    # API key -> makerspace. Keys are 256-bit random and never reassigned; a makerspace's
+    # profile seen by a worker may lag its registration data by this TTL.
+    callers: TtlCache = field(default_factory=lambda: TtlCache(5.0))
     writer: GroupCommitWriter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.writer = GroupCommitWriter(self.db)
+        self.writer = GroupCommitWriter(self.db, probe=taken_status_indices)
 
     @property
     def public_url(self) -> str:

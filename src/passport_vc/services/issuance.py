@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from passport_vc.credentials.model import as_list, types_of
@@ -39,6 +38,8 @@ from passport_vc.store import (
     StatusEntry,
     StatusListRecord,
 )
+from passport_vc.store.group_commit import is_retryable
+from passport_vc.store.status_claims import taken_status_indices
 from passport_vc.timestamps import parse_datetime_stamp, utc_now
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -264,6 +265,8 @@ def issue(
             picks = status_lists.random_indices(state.record.capacity, size, state.used or set())
             for draft, idx in zip(chunk, picks, strict=True):
                 draft.indices[p] = (state.record.id or 0, idx)
+        if size > 1:
+            _redraw_taken(ctx, chunk, states)  # a blind chunk would almost surely collide
         signed: list[tuple[Draft, dict[str, Any]]] = []
         for draft in chunk:
             try:
@@ -272,7 +275,9 @@ def issue(
                 outcome[draft.uuid] = exc
         try:
             _store(ctx, actor, makerspace, signed, method)
-        except IntegrityError:
+        except Exception as exc:
+            if not is_retryable(exc):
+                raise
             fresh = all(d.fresh_id for d, _ in signed)
             if (
                 size == 1
@@ -294,6 +299,30 @@ def issue(
             outcome[draft.uuid] = document
         pending = pending[size:]
     return [outcome[d.uuid] for d in drafts]
+
+
+def _redraw_taken(
+    ctx: ServiceContext, chunk: Sequence[Draft], states: dict[str, _ListState]
+) -> None:
+    """Replace the picks of `chunk` that stored entries already hold, before signing."""
+    for _ in range(8):
+        claims = [claim for draft in chunk for claim in draft.indices.values()]
+        with ctx.db.engine.connect() as connection:
+            taken = taken_status_indices(connection, claims)
+        if not taken:
+            return
+        for purpose, state in states.items():
+            list_id = state.record.id or 0
+            avoid = {idx for lid, idx in taken if lid == list_id} | (state.used or set())
+            avoid |= {d.indices[purpose][1] for d in chunk}
+            losers = [d for d in chunk if d.indices[purpose] in taken]
+            if not losers:
+                continue
+            if state.record.capacity - len(avoid) < len(losers):
+                return  # nearly full: the exact path after the collision takes over
+            fresh = status_lists.random_indices(state.record.capacity, len(losers), avoid)
+            for draft, idx in zip(losers, fresh, strict=True):
+                draft.indices[purpose] = (list_id, idx)
 
 
 def issue_one(
@@ -395,9 +424,11 @@ def _store(
         STATUS_ENTRY_TABLE: entries,
         AUDIT_TABLE: events,
     }
+    claims = [claim for draft, _ in signed for claim in draft.indices.values()]
     if len(signed) == 1:
-        ctx.writer.submit(rows)  # shares a transaction with concurrent requests
+        ctx.writer.submit(rows, claims)  # shares a transaction with concurrent requests
         return
+    entries.sort(key=lambda row: (row["list_id"], row["idx"]))  # one lock order: no deadlock
     with ctx.db.write_connection() as connection:
         for table, values in rows.items():
             if values:

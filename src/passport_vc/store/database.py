@@ -49,7 +49,7 @@ class Database:
             self.engine = create_engine(
                 self.url,
                 pool_size=pool_size,
-                max_overflow=pool_size,
+                max_overflow=4,  # the group-commit writer and stragglers
                 pool_timeout=10,
             )
             self.write_engine = self.engine
@@ -82,7 +82,9 @@ class Database:
                 yield session
                 session.commit()
         except OperationalError as exc:
-            raise StoreUnavailableError(_unavailable(exc)) from None
+            if is_transient(exc):
+                raise  # a deadlock or serialization failure: the caller retries
+            raise StoreUnavailableError(unavailable_detail(exc)) from None
 
     @contextlib.contextmanager
     def write_connection(self) -> Iterator[Connection]:
@@ -91,7 +93,9 @@ class Database:
             with self.write_engine.begin() as connection:
                 yield connection
         except OperationalError as exc:
-            raise StoreUnavailableError(_unavailable(exc)) from None
+            if is_transient(exc):
+                raise
+            raise StoreUnavailableError(unavailable_detail(exc)) from None
 
     def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision, once even with many workers."""
@@ -119,7 +123,12 @@ class Database:
             self.write_engine.dispose()
 
 
-def _unavailable(exc: DBAPIError) -> str:
+def is_transient(exc: DBAPIError) -> bool:
+    """A deadlock or a serialization failure: the transaction may simply be retried."""
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def unavailable_detail(exc: DBAPIError) -> str:
     orig = str(exc.orig).splitlines()[0] if exc.orig is not None else "unknown error"
     return f"the database is unavailable ({orig[:200]}); retry shortly"
 

@@ -1,43 +1,83 @@
-"""Group commit: concurrent requests' inserts share one transaction and one round trip per
+"""Group commit: concurrent requests' inserts share one transaction and one statement per
 table, so throughput does not stop at one commit per badge.
 
-Each submitted `InsertSet` is atomic: it is committed whole with its group, or, when the
-group fails on a constraint, retried alone in its own transaction, so one request's collision
-never fails another's. `submit` returns only after the commit, so an answer is never sent
-for a write that is not durable.
+Each submission is atomic: committed whole with its group, or refused whole. A submission
+names the unique keys it claims (status list indices); the writer refuses, before inserting,
+those whose claims are already taken in the database or by an earlier member of the group
+(`ClaimTakenError`: the caller draws again), so one request's collision never fails the
+others. Rows are inserted in key order, so two groups never wait on each other in a cycle.
+`submit` returns only after the commit: no answer is sent for a write that is not durable.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Connection, Table, insert
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from passport_vc.store.database import Database
+from passport_vc.store.database import (
+    Database,
+    StoreUnavailableError,
+    is_transient,
+    unavailable_detail,
+)
 
-InsertSet = Mapping[Table, Sequence[Mapping[str, Any]]]
+Claim = tuple[int, int]
+ClaimProbe = Callable[[Connection, list[Claim]], set[Claim]]
 _STOP = object()
 
 
+class ClaimTakenError(Exception):
+    """A unique key this submission claims is taken: draw another and submit again."""
+
+
+@dataclass
+class Submission:
+    inserts: Mapping[Table, Sequence[Mapping[str, Any]]]
+    claims: list[Claim] = field(default_factory=list)
+    future: Future[None] = field(default_factory=Future)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A constraint collision, a deadlock or a serialization failure: retrying may succeed."""
+    if isinstance(exc, IntegrityError | ClaimTakenError):
+        return True
+    if isinstance(exc, OperationalError):
+        return is_transient(exc)
+    return False
+
+
 class GroupCommitWriter:
-    def __init__(self, db: Database, *, max_group: int = 256) -> None:
+    def __init__(
+        self, db: Database, probe: ClaimProbe | None = None, *, max_group: int = 256
+    ) -> None:
         self._db = db
+        self._probe = probe
         self._max_group = max_group
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, inserts: InsertSet) -> None:
-        """Insert the rows atomically; raises IntegrityError or StoreUnavailableError."""
+    def submit_nowait(
+        self, inserts: Mapping[Table, Sequence[Mapping[str, Any]]], claims: list[Claim]
+    ) -> Future[None]:
+        """Queue the rows; the future resolves after the commit (or with the refusal)."""
         self._ensure_thread()
-        future: Future[None] = Future()
-        self._queue.put((inserts, future))
-        future.result()
+        submission = Submission(inserts, claims)
+        self._queue.put(submission)
+        return submission.future
+
+    def submit(
+        self, inserts: Mapping[Table, Sequence[Mapping[str, Any]]], claims: list[Claim]
+    ) -> None:
+        """Insert the rows atomically; raises ClaimTakenError, or StoreUnavailableError."""
+        self.submit_nowait(inserts, claims).result()
 
     def close(self) -> None:
         with self._lock:
@@ -60,7 +100,7 @@ class GroupCommitWriter:
             first = self._queue.get()
             if first is _STOP:
                 return
-            group = [first]
+            group: list[Submission] = [first]  # type: ignore[list-item]
             stop = False
             while len(group) < self._max_group:
                 try:
@@ -70,49 +110,58 @@ class GroupCommitWriter:
                 if item is _STOP:
                     stop = True
                     break
-                group.append(item)
-            self._commit(group)  # type: ignore[arg-type]
+                group.append(item)  # type: ignore[arg-type]
+            self._commit(group)
             if stop:
                 return
 
-    def _commit(self, group: list[tuple[InsertSet, Future[None]]]) -> None:
-        if len(group) > 1:
-            try:
-                self._write([inserts for inserts, _ in group])
-            except IntegrityError:
-                pass  # someone's rows collide: fall back to one transaction each
-            except BaseException as exc:
-                for _, future in group:
-                    future.set_exception(_translated(exc))
+    def _commit(self, group: list[Submission]) -> None:
+        try:
+            accepted = self._write(group)
+        except BaseException as exc:
+            if len(group) > 1 and is_retryable(exc):
+                for member in group:  # a race the probe could not see: one at a time
+                    self._commit([member])
                 return
+            for member in group:
+                member.future.set_exception(_translated(exc))
+            return
+        for member in group:
+            if member in accepted:
+                member.future.set_result(None)
             else:
-                for _, future in group:
-                    future.set_result(None)
-                return
-        for inserts, future in group:
-            try:
-                self._write([inserts])
-            except BaseException as exc:
-                future.set_exception(_translated(exc))
-            else:
-                future.set_result(None)
+                member.future.set_exception(ClaimTakenError("a claimed index is taken"))
 
-    def _write(self, sets: list[InsertSet]) -> None:
-        merged: dict[Table, list[Mapping[str, Any]]] = {}
-        for inserts in sets:
-            for table, rows in inserts.items():
-                merged.setdefault(table, []).extend(rows)
+    def _write(self, group: list[Submission]) -> list[Submission]:
         with self._db.write_connection() as connection:
+            taken: set[Claim] = set()
+            if self._probe is not None:
+                wanted = [claim for member in group for claim in member.claims]
+                taken = self._probe(connection, wanted) if wanted else set()
+            accepted: list[Submission] = []
+            for member in group:
+                if any(claim in taken for claim in member.claims):
+                    continue
+                taken.update(member.claims)
+                accepted.append(member)
+            merged: dict[Table, list[Mapping[str, Any]]] = {}
+            for member in accepted:
+                for table, rows in member.inserts.items():
+                    merged.setdefault(table, []).extend(rows)
             for table, rows in merged.items():
                 if rows:
-                    connection.execute(insert(table), rows)
+                    connection.execute(insert(table), sorted(rows, key=_row_order))
+        return accepted
+
+
+def _row_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    # status_entry rows by their key; other tables keep a stable, harmless order.
+    return (row.get("list_id", 0), row.get("idx", 0))
 
 
 def _translated(exc: BaseException) -> BaseException:
-    if isinstance(exc, IntegrityError):
-        return exc
+    if is_retryable(exc):
+        return ClaimTakenError(str(exc).splitlines()[0][:200])
     if isinstance(exc, DBAPIError):
-        from passport_vc.store.database import StoreUnavailableError, _unavailable
-
-        return StoreUnavailableError(_unavailable(exc))
+        return StoreUnavailableError(unavailable_detail(exc))
     return exc
