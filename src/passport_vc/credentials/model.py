@@ -95,7 +95,7 @@ def check_contexts(document: Mapping[str, Any], *, allow_embedded: bool = False)
                 "Context validation error",
             )
         )
-    if not allow_embedded:
+    if not allow_embedded and _has_nested_context(document):
         for path in _nested_contexts(document, "$", root=True):
             out.append(
                 problem(
@@ -105,6 +105,24 @@ def check_contexts(document: Mapping[str, Any], *, allow_embedded: bool = False)
                 )
             )
     return out
+
+
+def _has_nested_context(document: Mapping[str, Any]) -> bool:
+    """Whether `_nested_contexts` would find anything (a walk without building paths)."""
+    stack: list[Any] = [
+        value
+        for key, value in document.items()
+        if key not in ("@context", "verifiableCredential", "proof")
+    ]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if "@context" in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _nested_contexts(node: Any, path: str, root: bool = False) -> Iterator[str]:

@@ -175,9 +175,10 @@ def build_skill_badge(
     badge["credentialSubject"] = subject
     if evidence:
         badge["evidence"] = [item.to_json() for item in evidence]
-    for path, text in _strings(badge, ""):
-        if _CONTROL_CHARS.search(text):
-            raise MalformedValueError(f"{path}: control characters are not allowed in a badge")
+    if _any_string_matches(badge, _CONTROL_CHARS):
+        for path, text in _strings(badge, ""):
+            if _CONTROL_CHARS.search(text):
+                raise MalformedValueError(f"{path}: control characters are not allowed in a badge")
     return badge
 
 
@@ -301,6 +302,21 @@ def _level_result_description(taxonomy: Taxonomy) -> dict[str, Any]:
             for level in taxonomy.levels
         ],
     }
+
+
+def _any_string_matches(node: Any, pattern: re.Pattern[str]) -> bool:
+    """Whether any string in `node` matches (a walk without paths; `_strings` names them)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if pattern.search(item):
+                return True
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -15,6 +15,8 @@ _DATE_TIME_STAMP = re.compile(
     r"(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 _HOSTED_SCHEMES = frozenset({"http", "https"})
+# Whitespace (Unicode, as str.isspace) and C0/DEL controls never occur in a serialized URL.
+_UNSAFE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def is_absolute_url(value: object) -> TypeGuard[str]:
@@ -25,7 +27,7 @@ def is_absolute_url(value: object) -> TypeGuard[str]:
     """
     if not isinstance(value, str) or not value:
         return False
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+    if _UNSAFE_URL_CHARS.search(value):
         return False
     scheme, colon, rest = value.partition(":")
     if not colon or not rest or not _SCHEME.fullmatch(scheme):
