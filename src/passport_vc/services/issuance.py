@@ -9,6 +9,7 @@ and its audit row, or not at all.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
 from sqlmodel import col
+from starlette.concurrency import run_in_threadpool
 
 from passport_vc.credentials.model import as_list, types_of
 from passport_vc.credentials.openbadges import Scope, build_skill_badge, skill_level_from_badge
@@ -325,6 +327,42 @@ def _redraw_taken(
                 draft.indices[purpose] = (list_id, idx)
 
 
+async def issue_one_async(
+    ctx: ServiceContext, actor: Actor, makerspace: Makerspace, draft: Draft
+) -> dict[str, Any]:
+    """`issue_one` for the event loop: signs inline and awaits the group commit, so a request
+    costs no thread hand-off. Anything unusual (a supplied id, a list filling up, repeated
+    collisions) goes down the general path in a thread."""
+    assert makerspace.id is not None
+    if draft.fresh_id:
+        cached = ctx.issuing_state.get(makerspace.id)
+        state: _IssuingState = (
+            cached  # type: ignore[assignment]
+            if cached is not None
+            else await run_in_threadpool(_issuing_state, ctx, makerspace.id)
+        )
+        key, method, lists = state
+        for _ in range(3):
+            for purpose in draft.purposes:
+                record = lists[purpose]
+                [idx] = status_lists.random_indices(record.capacity, 1, set())
+                draft.indices[purpose] = (record.id or 0, idx)
+            document = _sign(draft, ctx, key, method)
+            signed = [(draft, document)]
+            future = ctx.writer.submit_nowait(
+                _rows(actor, makerspace, signed, method), _claims(signed)
+            )
+            try:
+                await asyncio.wrap_future(future)
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise
+                continue
+            return document
+        draft.indices.clear()
+    return await run_in_threadpool(issue_one, ctx, actor, makerspace, draft)
+
+
 def issue_one(
     ctx: ServiceContext, actor: Actor, makerspace: Makerspace, draft: Draft
 ) -> dict[str, Any]:
@@ -375,15 +413,13 @@ def _refuse_duplicate_ids(session: Any, drafts: Sequence[Draft]) -> None:
             )
 
 
-def _store(
-    ctx: ServiceContext,
+def _rows(
     actor: Actor,
     makerspace: Makerspace,
     signed: Sequence[tuple[Draft, dict[str, Any]]],
     method: str,
-) -> None:
-    if not signed:
-        return
+) -> dict[Table, list[dict[str, Any]]]:
+    """The credential, status entry and audit rows of signed drafts."""
     now = utc_now()
     credentials = []
     entries = []
@@ -419,16 +455,27 @@ def _store(
                 },
             )
         )
-    rows: dict[Table, Sequence[Mapping[str, Any]]] = {
-        CREDENTIAL_TABLE: credentials,
-        STATUS_ENTRY_TABLE: entries,
-        AUDIT_TABLE: events,
-    }
-    claims = [claim for draft, _ in signed for claim in draft.indices.values()]
-    if len(signed) == 1:
-        ctx.writer.submit(rows, claims)  # shares a transaction with concurrent requests
-        return
     entries.sort(key=lambda row: (row["list_id"], row["idx"]))  # one lock order: no deadlock
+    return {CREDENTIAL_TABLE: credentials, STATUS_ENTRY_TABLE: entries, AUDIT_TABLE: events}
+
+
+def _claims(signed: Sequence[tuple[Draft, dict[str, Any]]]) -> list[tuple[int, int]]:
+    return [claim for draft, _ in signed for claim in draft.indices.values()]
+
+
+def _store(
+    ctx: ServiceContext,
+    actor: Actor,
+    makerspace: Makerspace,
+    signed: Sequence[tuple[Draft, dict[str, Any]]],
+    method: str,
+) -> None:
+    if not signed:
+        return
+    rows = _rows(actor, makerspace, signed, method)
+    if len(signed) == 1:
+        ctx.writer.submit(rows, _claims(signed))  # shares a transaction with others
+        return
     with ctx.db.write_connection() as connection:
         for table, values in rows.items():
             if values:
