@@ -118,7 +118,7 @@ def test_concurrent_revocations_all_land(postgresql_service: ServiceProcess) -> 
 
 
 def _get_from_fresh_connections(
-    service: ServiceProcess, path: str, count: int = 50, rounds: int = 5
+    service: ServiceProcess, path: str, count: int = 50, rounds: int = 20
 ) -> list[tuple[int, str, bytes]]:
     """`count` GETs at once, each on a new connection, so that the kernel hands them to
     different workers; another round of `count` while they all landed on one worker (up to

@@ -41,7 +41,6 @@ from passport_vc.store import (
     StatusListRecord,
 )
 from passport_vc.store.group_commit import is_retryable
-from passport_vc.store.status_claims import taken_status_indices
 from passport_vc.timestamps import parse_datetime_stamp, utc_now
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -267,8 +266,14 @@ def issue(
             picks = status_lists.random_indices(state.record.capacity, size, state.used or set())
             for draft, idx in zip(chunk, picks, strict=True):
                 draft.indices[p] = (state.record.id or 0, idx)
-        if size > 1:
-            _redraw_taken(ctx, chunk, states)  # a blind chunk would almost surely collide
+        if size > 1 and any(state.used is None for state in states.values()):
+            # Blind picks for a chunk would almost surely collide once a list fills: read
+            # the taken indices once per call (one indexed scan) and draw from the free ones.
+            with ctx.db.session() as session:
+                for state in states.values():
+                    assert state.record.id is not None
+                    state.used = status_lists.used_indices(session, state.record.id)
+            continue
         signed: list[tuple[Draft, dict[str, Any]]] = []
         for draft in chunk:
             try:
@@ -301,30 +306,6 @@ def issue(
             outcome[draft.uuid] = document
         pending = pending[size:]
     return [outcome[d.uuid] for d in drafts]
-
-
-def _redraw_taken(
-    ctx: ServiceContext, chunk: Sequence[Draft], states: dict[str, _ListState]
-) -> None:
-    """Replace the picks of `chunk` that stored entries already hold, before signing."""
-    for _ in range(8):
-        claims = [claim for draft in chunk for claim in draft.indices.values()]
-        with ctx.db.engine.connect() as connection:
-            taken = taken_status_indices(connection, claims)
-        if not taken:
-            return
-        for purpose, state in states.items():
-            list_id = state.record.id or 0
-            avoid = {idx for lid, idx in taken if lid == list_id} | (state.used or set())
-            avoid |= {d.indices[purpose][1] for d in chunk}
-            losers = [d for d in chunk if d.indices[purpose] in taken]
-            if not losers:
-                continue
-            if state.record.capacity - len(avoid) < len(losers):
-                return  # nearly full: the exact path after the collision takes over
-            fresh = status_lists.random_indices(state.record.capacity, len(losers), avoid)
-            for draft, idx in zip(losers, fresh, strict=True):
-                draft.indices[purpose] = (list_id, idx)
 
 
 async def issue_one_async(
