@@ -253,6 +253,8 @@ def skills(
 
 
 # The service commands (serve, makerspace, issue-batch, db, demo) register on `app`.
+from passport_vc import cli_contracts as _contract_commands  # noqa: E402, F401
+from passport_vc import cli_facilities as _facility_commands  # noqa: E402, F401
 from passport_vc import cli_service as _service_commands  # noqa: E402, F401
 
 

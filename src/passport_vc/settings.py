@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     status_list_capacity: int | None = Field(default=None, ge=1)
     status_list_ttl_seconds: int = Field(default=60, ge=1)
     challenge_ttl_seconds: int = Field(default=600, ge=10)
+    # How old the last good copy of a remote status list may be and still stand in for it
+    # while its host is unreachable; older copies fail closed.
+    status_list_max_age_seconds: int = Field(default=86_400, ge=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_batch_body_bytes: int = Field(default=33_554_432, ge=1024)
     max_batch_rows: int = Field(default=10_000, ge=1)

@@ -29,6 +29,10 @@ VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "bitstring-status-li
 MIB = 1024 * 1024
 
 
+# 16 KiB of zeros, gzipped with a fixed mtime: test ids must not depend on the clock.
+_GZ_ZEROS = gzip.compress(bytes(16 * 1024), mtime=0)
+
+
 def _encoded(raw: bytes) -> str:
     """encodedList for `raw` built with the stdlib, independent of the code under test."""
     return encode_base64url(gzip.compress(raw, mtime=0))
@@ -211,21 +215,21 @@ def _problem(exc: pytest.ExceptionInfo[StatusListError]) -> str:
         ),
         (encode_base64url(bytes(16 * 1024)), 1, MALFORMED_VALUE_ERROR, "not GZIP"),
         (
-            encode_base64url(gzip.compress(bytes(16 * 1024), mtime=0) + b"\x00"),
+            encode_base64url(_GZ_ZEROS + b"\x00"),
             1,
             MALFORMED_VALUE_ERROR,
             "after the end",
         ),
         (
-            encode_base64url(gzip.compress(bytes(16 * 1024), mtime=0) * 2),
+            encode_base64url(_GZ_ZEROS * 2),
             1,
             MALFORMED_VALUE_ERROR,
             "after the end",
         ),
-        (encode_base64url(gzip.compress(bytes(16 * 1024), mtime=0)[:-9]), 1, MALFORMED_VALUE_ERROR, "trunc"),
-        (encode_base64url(gzip.compress(bytes(16 * 1024), mtime=0)[:12]), 1, MALFORMED_VALUE_ERROR, "trunc"),
+        (encode_base64url(_GZ_ZEROS[:-9]), 1, MALFORMED_VALUE_ERROR, "trunc"),
+        (encode_base64url(_GZ_ZEROS[:12]), 1, MALFORMED_VALUE_ERROR, "trunc"),
         (
-            encode_base64url(gzip.compress(bytes(16 * 1024), mtime=0)[:-8] + b"\0\0\0\0\0\x40\0\0"),
+            encode_base64url(_GZ_ZEROS[:-8] + b"\0\0\0\0\0\x40\0\0"),
             1,
             MALFORMED_VALUE_ERROR,
             "not valid GZIP",

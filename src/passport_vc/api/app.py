@@ -13,9 +13,13 @@ from passport_vc import __version__
 from passport_vc.api import (
     problems,
     routes_admin,
+    routes_authorisations,
+    routes_contracts,
     routes_credentials,
+    routes_facilities,
     routes_makerspaces,
     routes_public,
+    routes_service,
 )
 from passport_vc.api.limits import BodySizeLimit
 from passport_vc.services.context import ServiceContext, open_service
@@ -60,7 +64,16 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         app.state.ctx = ctx
         app.state.verifier = Verifier(ctx)
     problems.install(app)
-    for module in (routes_credentials, routes_makerspaces, routes_public, routes_admin):
+    for module in (
+        routes_credentials,
+        routes_makerspaces,
+        routes_public,
+        routes_admin,
+        routes_facilities,
+        routes_authorisations,
+        routes_contracts,
+        routes_service,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         BodySizeLimit,

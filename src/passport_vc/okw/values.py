@@ -74,8 +74,9 @@ def wikipedia_url(value: Any, path: str) -> str | None:
         return None
     if not _WIKIPEDIA.fullmatch(found):
         raise OkwError(
-            path, f"{_short(found)} is not a Wikipedia article URL "
-            "(e.g. https://en.wikipedia.org/wiki/Laser_cutting)"
+            path,
+            f"{_short(found)} is not a Wikipedia article URL "
+            "(e.g. https://en.wikipedia.org/wiki/Laser_cutting)",
         )
     return "https://" + found.split("://", 1)[1]
 

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from passport_vc import errors
 from passport_vc.credentials.model import as_list, issuer_id, problem
@@ -20,14 +26,19 @@ from passport_vc.credentials.verification import (
     verify_presentation,
 )
 from passport_vc.dids import DidWebResolver, UniversalResolver
-from passport_vc.dids.did_web import did_web_from_url, parse_json_object
+from passport_vc.dids.did_web import Fetcher, did_web_from_url, parse_json_object
 from passport_vc.dids.https_fetcher import HttpsFetcher
 from passport_vc.errors import DidResolutionError, PassportVcError, StatusListError
 from passport_vc.proofs.data_integrity import proofs_of
-from passport_vc.services import challenges, makerspaces, status_lists, trust
+from passport_vc.services import challenges, makerspaces, service_identity, status_lists, trust
 from passport_vc.services.context import ServiceContext
+from passport_vc.store import StatusListCopy, StoreUnavailableError
+from passport_vc.timestamps import format_datetime_stamp, utc_now
 
 STATUS_LIST_MAX_BYTES = 4 * 1024 * 1024
+STATUS_LIST_TYPE = "BitstringStatusListCredential"
+COPY_URL_MAX = 2000  # status_list_copy.url
+log = logging.getLogger("passport_vc.verification")
 
 
 class LocalFirstDidResolver:
@@ -38,6 +49,8 @@ class LocalFirstDidResolver:
         self._remote = remote
 
     def resolve(self, did: str) -> dict[str, Any]:
+        if did == service_identity.service_did(self._ctx):
+            return service_identity.did_document(self._ctx)
         with self._ctx.db.session() as session:
             hosted = makerspaces.by_did(session, did)
             if hosted is not None:
@@ -51,10 +64,19 @@ def _hosted_prefix(ctx: ServiceContext) -> str:
     return did_web_from_url(ctx.public_url, ["makerspaces"]) + ":"
 
 
-class StatusListFetcher:
-    """Status list credentials: ours rendered locally, others fetched over HTTPS."""
+# The cached copies a status check fell back on, by URL (set while a Verifier call runs).
+_copies_used: ContextVar[dict[str, datetime] | None] = ContextVar("copies_used", default=None)
 
-    def __init__(self, ctx: ServiceContext, fetcher: HttpsFetcher) -> None:
+
+class StatusListFetcher:
+    """Status list credentials: ours rendered locally, others fetched over HTTPS.
+
+    Every remote list fetched is kept (table status_list_copy). When its host cannot be
+    reached, the copy stands in while it is younger than `status_list_max_age_seconds`, and
+    the verification says so (`copies_used`); an older copy fails closed.
+    """
+
+    def __init__(self, ctx: ServiceContext, fetcher: Fetcher) -> None:
         self._ctx = ctx
         self._fetcher = fetcher
 
@@ -71,23 +93,113 @@ class StatusListFetcher:
             return loaded
         try:
             raw = self._fetcher(url, timeout=5.0, max_bytes=STATUS_LIST_MAX_BYTES)
-            return parse_json_object(raw, url)
+            document = parse_json_object(raw, url)
         except PassportVcError as exc:
+            return self._from_copy(url, exc.detail)
+        self._keep_copy(url, document)
+        return document
+
+    @staticmethod
+    @contextlib.contextmanager
+    def copies_used() -> Iterator[dict[str, datetime]]:
+        """Collects, for the verification run inside the block, each list URL answered from a
+        cached copy and when that copy was fetched."""
+        used: dict[str, datetime] = {}
+        token = _copies_used.set(used)
+        try:
+            yield used
+        finally:
+            _copies_used.reset(token)
+
+    def _keep_copy(self, url: str, document: Mapping[str, Any]) -> None:
+        """Upsert the copy (race-safe on both backends); never fails the verification."""
+        if len(url) > COPY_URL_MAX or STATUS_LIST_TYPE not in as_list(document.get("type")):
+            return  # only status list credentials: anything else is of no use offline
+        values = {
+            "url": url,
+            "document": json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+            "fetched_at": utc_now(),
+        }
+        update = {"document": values["document"], "fetched_at": values["fetched_at"]}
+        try:
+            with self._ctx.db.session(write=True) as session:
+                if self._ctx.db.is_sqlite:
+                    lite = sqlite.insert(StatusListCopy).values(**values)
+                    session.execute(lite.on_conflict_do_update(index_elements=["url"], set_=update))
+                else:
+                    pg = postgresql.insert(StatusListCopy).values(**values)
+                    session.execute(pg.on_conflict_do_update(index_elements=["url"], set_=update))
+        except (SQLAlchemyError, StoreUnavailableError) as exc:
+            log.warning("could not keep a copy of status list %s: %s", url, type(exc).__name__)
+
+    def _from_copy(self, url: str, failure: str) -> Mapping[str, Any]:
+        problem_detail = f"status list {url} could not be retrieved: {failure}"
+        with self._ctx.db.session() as session:
+            copy = session.get(StatusListCopy, url) if len(url) <= COPY_URL_MAX else None
+        if copy is None:
+            raise StatusListError(problem_detail, problem_type=errors.STATUS_RETRIEVAL_ERROR)
+        age = max(0.0, (utc_now() - copy.fetched_at).total_seconds())
+        limit = self._ctx.settings.status_list_max_age_seconds
+        fetched = format_datetime_stamp(copy.fetched_at)
+        if age > limit:
             raise StatusListError(
-                f"status list {url} could not be retrieved: {exc.detail}",
+                f"{problem_detail}; the last copy, fetched at {fetched}, is {_duration(age)} old, "
+                f"older than the {_duration(limit)} a copy may stand in for it",
                 problem_type=errors.STATUS_RETRIEVAL_ERROR,
+            )
+        used = _copies_used.get()
+        if used is not None:
+            used[url] = copy.fetched_at
+        try:
+            loaded: dict[str, Any] = json.loads(copy.document)
+        except json.JSONDecodeError:
+            raise StatusListError(
+                problem_detail, problem_type=errors.STATUS_RETRIEVAL_ERROR
             ) from None
+        return loaded
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    if whole < 120:
+        return f"{whole} s"
+    if whole < 7200:
+        return f"{whole // 60} min"
+    if whole < 172_800:
+        return f"{whole // 3600} h"
+    return f"{whole // 86_400} days"
+
+
+def cached_copy_warnings(
+    credential: Mapping[str, Any], used: Mapping[str, datetime]
+) -> list[dict[str, str]]:
+    """A warning for each status list of `credential` answered from a cached copy."""
+    out = []
+    for entry in as_list(credential.get("credentialStatus")):
+        url = entry.get("statusListCredential") if isinstance(entry, Mapping) else None
+        if isinstance(url, str) and url in used:
+            stamp = format_datetime_stamp(used[url])
+            note = problem(
+                errors.STATUS_RETRIEVAL_ERROR,
+                f"status list {url} could not be retrieved: the status is from the cached "
+                f"copy fetched at {stamp}",
+                "Status from cached copy",
+            )
+            if note not in out:
+                out.append(note)
+    return out
 
 
 class Verifier:
     """One per process; resolvers cache remote documents (never our own, read per request)."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, *, status_fetcher: Fetcher | None = None) -> None:
+        """`status_fetcher` gets remote status lists (default: HTTPS; tests inject one)."""
         self.ctx = ctx
         allowlist = ctx.settings.did_web_allowlist or None
         remote = DidWebResolver(allowlist=allowlist)
         self.did_resolver = UniversalResolver(did_web=LocalFirstDidResolver(ctx, remote))
-        self.status_resolver = StatusListFetcher(ctx, HttpsFetcher())
+        self.status_resolver = StatusListFetcher(ctx, status_fetcher or HttpsFetcher())
 
     def _options(self, **kwargs: Any) -> VerifyOptions:
         return VerifyOptions(
@@ -95,9 +207,11 @@ class Verifier:
         )
 
     def verify_credential(self, credential: Any) -> dict[str, Any]:
-        result = verify_credential(credential, self._options())
+        with self.status_resolver.copies_used() as copies:
+            result = verify_credential(credential, self._options())
         if isinstance(credential, Mapping):
             self._describe(credential, result)
+            result["warnings"].extend(cached_copy_warnings(credential, copies))
         return result
 
     def verify_presentation(
@@ -106,7 +220,10 @@ class Verifier:
         proof_challenge = _proof_challenge(presentation)
         wanted = challenge if challenge is not None else proof_challenge
         fresh = wanted is None or challenges.consume_challenge(self.ctx, wanted)
-        result = verify_presentation(presentation, self._options(challenge=wanted, domain=domain))
+        with self.status_resolver.copies_used() as copies:
+            result = verify_presentation(
+                presentation, self._options(challenge=wanted, domain=domain)
+            )
         if wanted is not None and not fresh:
             result["verified"] = False
             result["problemDetails"].append(
@@ -137,6 +254,9 @@ class Verifier:
             ):
                 if isinstance(vc, Mapping):
                     self._describe(vc, item)
+                    notes = cached_copy_warnings(vc, copies)
+                    item["warnings"].extend(notes)
+                    result["warnings"].extend(n for n in notes if n not in result["warnings"])
         return result
 
     def _describe(self, credential: Mapping[str, Any], result: dict[str, Any]) -> None:
