@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := interop/node_modules/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench bench-http clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11" >&2; exit 1; }
@@ -39,6 +39,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sign_verify.py
+
+# Issuance over HTTP on PostgreSQL (127.0.0.1:5432) and SQLite; takes a few minutes.
+bench-http: $(STAMP)
+	$(BIN)/python bench/bench_http.py --backend both
 
 clean:
 	rm -rf var $(VENV) interop/node_modules .pytest_cache .mypy_cache .ruff_cache
