@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 
 from passport_vc import __version__
 from passport_vc.api import (
@@ -25,6 +27,7 @@ from passport_vc.api.limits import BodySizeLimit
 from passport_vc.services.context import ServiceContext, open_service
 from passport_vc.services.verification import Verifier
 from passport_vc.settings import Settings, load_settings
+from passport_vc.web import pages
 
 log = logging.getLogger("passport_vc")
 
@@ -64,6 +67,8 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         app.state.ctx = ctx
         app.state.verifier = Verifier(ctx)
     problems.install(app)
+    # The pages first: at a resource URL they answer browsers, and hand JSON clients on.
+    app.include_router(pages.router)
     for module in (
         routes_credentials,
         routes_makerspaces,
@@ -75,6 +80,8 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         routes_service,
     ):
         app.include_router(module.router)
+    static = StaticFiles(directory=str(files("passport_vc") / "static"))
+    app.mount("/static", static, name="static")
     app.add_middleware(
         BodySizeLimit,
         default=settings.max_body_bytes,

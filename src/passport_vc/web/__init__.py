@@ -1,0 +1,1 @@
+"""Server-rendered HTML pages: the same resource URLs as the JSON API, for browsers."""
