@@ -21,13 +21,14 @@ from passport_vc.api import (
     routes_facilities,
     routes_makerspaces,
     routes_public,
+    routes_qr,
     routes_service,
 )
 from passport_vc.api.limits import BodySizeLimit
 from passport_vc.services.context import ServiceContext, open_service
 from passport_vc.services.verification import Verifier
 from passport_vc.settings import Settings, load_settings
-from passport_vc.web import pages
+from passport_vc.web import credential_page, pages, verify_page
 
 log = logging.getLogger("passport_vc")
 
@@ -69,7 +70,10 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     problems.install(app)
     # The pages first: at a resource URL they answer browsers, and hand JSON clients on.
     app.include_router(pages.router)
+    app.include_router(credential_page.router)
+    app.include_router(verify_page.router)
     for module in (
+        routes_qr,  # before routes_credentials: its GET /credentials/{id:path} matches all
         routes_credentials,
         routes_makerspaces,
         routes_public,
