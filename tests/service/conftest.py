@@ -25,7 +25,7 @@ BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 TABLES = (
     "audit_event, challenge, status_entry, credential, status_list, signing_key, "
     "trusted_issuer, equipment_operator, qualification_check, equipment, facility_tag, "
-    "facility, contract, status_list_copy, makerspace"
+    "facility, contract, status_list_copy, share_link, makerspace"
 )
 
 

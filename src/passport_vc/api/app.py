@@ -20,6 +20,7 @@ from passport_vc.api import (
     routes_credentials,
     routes_facilities,
     routes_makerspaces,
+    routes_passports,
     routes_public,
     routes_qr,
     routes_service,
@@ -28,7 +29,7 @@ from passport_vc.api.limits import BodySizeLimit
 from passport_vc.services.context import ServiceContext, open_service
 from passport_vc.services.verification import Verifier
 from passport_vc.settings import Settings, load_settings
-from passport_vc.web import credential_page, pages, verify_page
+from passport_vc.web import credential_page, pages, passport_page, verify_page
 
 log = logging.getLogger("passport_vc")
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     app.include_router(pages.router)
     app.include_router(credential_page.router)
     app.include_router(verify_page.router)
+    app.include_router(passport_page.router)
     for module in (
         routes_qr,  # before routes_credentials: its GET /credentials/{id:path} matches all
         routes_credentials,
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         routes_facilities,
         routes_authorisations,
         routes_contracts,
+        routes_passports,
         routes_service,
     ):
         app.include_router(module.router)

@@ -237,3 +237,21 @@ class StatusListCopy(SQLModel, table=True):
     url: str = Field(primary_key=True, max_length=2000)
     document: str = Field(sa_column=Column(Text, nullable=False))
     fetched_at: datetime = _utc()
+
+
+# --- the maker's passport -----------------------------------------------------------------
+
+
+class ShareLink(SQLModel, table=True):
+    """A link that shows a holder's passport to whoever has it; only the token's SHA-256 is
+    kept, so the database never holds a usable link."""
+
+    __tablename__ = "share_link"
+
+    id: str = Field(primary_key=True, max_length=36)
+    holder: str = Field(max_length=2000, index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _utc()
+    expires_at: datetime | None = _utc(nullable=True)
+    revoked_at: datetime | None = _utc(nullable=True)
+    created_by: str = Field(max_length=100)  # "holder" or "makerspace:<slug>"

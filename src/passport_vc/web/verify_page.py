@@ -24,7 +24,8 @@ from starlette.exceptions import HTTPException
 from passport_vc.errors import PassportVcError
 from passport_vc.services import challenges, credentials
 from passport_vc.services.context import ServiceContext
-from passport_vc.web.badge_view import badge_view, og_title, problem_in_words, technical
+from passport_vc.services.verdicts import problem_in_words
+from passport_vc.web.badge_view import badge_view, og_title, technical
 from passport_vc.web.rendering import error_page, render
 
 router = APIRouter(include_in_schema=False)
