@@ -29,7 +29,7 @@ from passport_vc.api.limits import BodySizeLimit
 from passport_vc.services.context import ServiceContext, open_service
 from passport_vc.services.verification import Verifier
 from passport_vc.settings import Settings, load_settings
-from passport_vc.web import credential_page, pages, passport_page, verify_page
+from passport_vc.web import console, credential_page, pages, passport_page, verify_page
 
 log = logging.getLogger("passport_vc")
 
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     app.include_router(credential_page.router)
     app.include_router(verify_page.router)
     app.include_router(passport_page.router)
+    app.include_router(console.router)
     for module in (
         routes_qr,  # before routes_credentials: its GET /credentials/{id:path} matches all
         routes_credentials,

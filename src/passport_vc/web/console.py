@@ -1,0 +1,377 @@
+"""/console: the issuer console, signed in with the makerspace's API key.
+
+Sign in (a session cookie, see web.sessions), the makerspace's issued badges with revoke and
+suspend / reinstate buttons, the audit log, and a form to issue one badge. Every POST but the
+sign-in carries a CSRF token derived from the session. No script: plain forms and links."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from passport_vc.api.deps import client_of
+from passport_vc.services import audit, credentials, issuance, makerspaces
+from passport_vc.services.audit import Actor
+from passport_vc.services.badge_requests import parse_badge_request
+from passport_vc.services.context import ServiceContext
+from passport_vc.services.errors import AuthenticationError, InvalidFieldError, ServiceError
+from passport_vc.store import Makerspace
+from passport_vc.web import sessions
+from passport_vc.web.rendering import error_page, render
+from passport_vc.web.sessions import ConsoleSession
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+FORM_FIELDS = ("skill", "level", "holder", "holderName", "evidence")
+NO_STORE = {"Cache-Control": "no-store"}
+# Form button -> (status purpose, value) for credentials.change_status.
+ACTIONS = {
+    "revoke": ("revocation", True),
+    "suspend": ("suspension", True),
+    "reinstate": ("suspension", False),
+}
+
+
+class SignedIn:
+    def __init__(self, makerspace: Makerspace, session: ConsoleSession, csrf: str) -> None:
+        self.makerspace = makerspace
+        self.session = session
+        self.csrf = csrf
+
+
+def _ctx(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx
+
+
+def _secure(ctx: ServiceContext) -> bool:
+    return str(ctx.public_url).lower().startswith("https://")
+
+
+def _to_login() -> RedirectResponse:
+    response = RedirectResponse("/console/login", status_code=303, headers=NO_STORE)
+    response.delete_cookie(sessions.COOKIE_NAME, path=sessions.COOKIE_PATH)
+    return response
+
+
+async def _signed_in(request: Request) -> SignedIn | None:
+    """The makerspace of a valid session cookie, or None (missing, tampered, expired, or the
+    API key has been rotated since)."""
+    ctx = _ctx(request)
+    value = request.cookies.get(sessions.COOKIE_NAME)
+    session = sessions.parse_session(value)
+    if session is None or value is None:
+        return None
+
+    def lookup() -> Makerspace | None:
+        with ctx.db.session() as db:
+            found: Makerspace | None = db.get(Makerspace, session.makerspace_id)
+            return found
+
+    makerspace = await run_in_threadpool(lookup)
+    if makerspace is None or not sessions.verify_session(
+        ctx.master_key, value, session, makerspace.api_key_hash
+    ):
+        return None
+    return SignedIn(makerspace, session, sessions.csrf_token(ctx.master_key, session))
+
+
+def _actor(request: Request, makerspace: Makerspace) -> Actor:
+    return Actor(
+        name=f"makerspace:{makerspace.slug}",
+        makerspace_id=makerspace.id,
+        api_key_hint=makerspace.api_key_hint,
+        client=client_of(request),
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The text fields of a posted form (files are ignored)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _page(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    response = render(request, template, context, status_code=status_code)
+    response.headers.update(NO_STORE)
+    return response
+
+
+def _forbidden(request: Request) -> HTMLResponse:
+    return error_page(
+        request,
+        403,
+        "Form expired or forged",
+        "The form's security token is missing or wrong. Reload the console and try again.",
+    )
+
+
+# --- signing in and out ---------------------------------------------------------------------
+
+
+@router.get("/console/login")
+async def login_form(request: Request) -> Response:
+    return _page(request, "console_login.html", {"error": None})
+
+
+@router.post("/console/login")
+async def login(request: Request) -> Response:
+    ctx = _ctx(request)
+    api_key = (await _form(request)).get("api_key", "").strip()
+
+    def check() -> Makerspace:
+        with ctx.db.session() as db:
+            return makerspaces.authenticate(db, api_key)
+
+    try:
+        makerspace = await run_in_threadpool(check)
+    except AuthenticationError:
+        return _page(
+            request,
+            "console_login.html",
+            {"error": "That API key is not valid. Paste the key the hub administrator gave you."},
+            status_code=401,
+        )
+    assert makerspace.id is not None
+    value, max_age = sessions.new_session(ctx.master_key, makerspace.id, makerspace.api_key_hash)
+    response = RedirectResponse("/console", status_code=303, headers=NO_STORE)
+    response.set_cookie(
+        sessions.COOKIE_NAME,
+        value,
+        max_age=max_age,
+        path=sessions.COOKIE_PATH,
+        secure=_secure(ctx),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.post("/console/logout")
+async def logout(request: Request) -> Response:
+    return _to_login()
+
+
+# --- the badges -----------------------------------------------------------------------------
+
+
+def _opt(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+@router.get("/console")
+async def badges(
+    request: Request,
+    holder: str | None = None,
+    skill: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+) -> Response:
+    signed = await _signed_in(request)
+    if signed is None:
+        return _to_login()
+    ctx = _ctx(request)
+    holder, skill, status = _opt(holder), _opt(skill), _opt(status)
+    page = max(page, 1)
+    skill_uri = skill
+    if skill is not None:
+        found = ctx.taxonomy.find(skill)
+        skill_uri = found.uri if found else skill
+    assert signed.makerspace.id is not None
+    makerspace_id = signed.makerspace.id
+
+    def load() -> credentials.CredentialPage:
+        with ctx.db.session() as db:
+            return credentials.list_issued(
+                db,
+                makerspace_id,
+                holder=holder,
+                skill=skill_uri,
+                status=status,
+                limit=PAGE_SIZE,
+                offset=(page - 1) * PAGE_SIZE,
+            )
+
+    try:
+        found_page = await run_in_threadpool(load)
+    except ServiceError as exc:
+        return error_page(request, exc.status, exc.title, exc.detail)
+    items = []
+    for item in found_page.items:
+        found_skill = ctx.taxonomy.find(item["skill"] or "")
+        items.append(
+            {
+                **item,
+                "skill_label": found_skill.label if found_skill else item["skill"],
+                "state": "revoked"
+                if item["revoked"]
+                else "suspended"
+                if item["suspended"]
+                else "active",
+            }
+        )
+    filters = {"holder": holder or "", "skill": skill or "", "status": status or ""}
+    pages = max((found_page.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+    def link(to: int) -> str:
+        return "/console?" + urlencode({**{k: v for k, v in filters.items() if v}, "page": to})
+
+    return _page(
+        request,
+        "console_badges.html",
+        {
+            "makerspace": signed.makerspace,
+            "csrf": signed.csrf,
+            "items": items,
+            "total": found_page.total,
+            "filters": filters,
+            "statuses": credentials.STATUSES,
+            "page": page,
+            "pages": pages,
+            "prev_link": link(page - 1) if page > 1 else None,
+            "next_link": link(page + 1) if page < pages else None,
+        },
+    )
+
+
+@router.post("/console/badges/{credential_uuid}/status")
+async def set_status(request: Request, credential_uuid: str) -> Response:
+    signed = await _signed_in(request)
+    if signed is None:
+        return _to_login()
+    ctx = _ctx(request)
+    form = await _form(request)
+    if not sessions.check_csrf(ctx.master_key, signed.session, form.get("csrf")):
+        return _forbidden(request)
+    action = ACTIONS.get(form.get("action", ""))
+    if action is None:
+        return error_page(
+            request, 422, "Unknown action", "The action must be revoke, suspend or reinstate."
+        )
+    purpose, value = action
+    actor = _actor(request, signed.makerspace)
+    try:
+        await run_in_threadpool(
+            credentials.change_status,
+            ctx,
+            actor,
+            signed.makerspace,
+            credential_uuid,
+            purpose,
+            value,
+        )
+    except ServiceError as exc:
+        return error_page(request, exc.status, exc.title, exc.detail)
+    return RedirectResponse("/console", status_code=303, headers=NO_STORE)
+
+
+# --- the audit log --------------------------------------------------------------------------
+
+
+@router.get("/console/audit")
+async def audit_log(request: Request, page: int = 1) -> Response:
+    signed = await _signed_in(request)
+    if signed is None:
+        return _to_login()
+    ctx = _ctx(request)
+    page = max(page, 1)
+    makerspace_id = signed.makerspace.id
+
+    def load() -> tuple[int, list[dict[str, Any]]]:
+        with ctx.db.session() as db:
+            return audit.list_events(
+                db, makerspace_id=makerspace_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            )
+
+    total, events = await run_in_threadpool(load)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return _page(
+        request,
+        "console_audit.html",
+        {
+            "makerspace": signed.makerspace,
+            "csrf": signed.csrf,
+            "events": events,
+            "total": total,
+            "page": page,
+            "prev_link": f"/console/audit?page={page - 1}" if page > 1 else None,
+            "next_link": f"/console/audit?page={page + 1}" if page < pages else None,
+        },
+    )
+
+
+# --- issuing one badge ----------------------------------------------------------------------
+
+
+def _issue_context(
+    ctx: ServiceContext, signed: SignedIn, q: str, values: dict[str, str]
+) -> dict[str, Any]:
+    taxonomy = ctx.taxonomy
+    query = q.strip()[:200]
+    skills = taxonomy.search(query) if query else list(taxonomy.skills)
+    groups = []
+    for category in taxonomy.categories:
+        in_group = [s for s in skills if s.category == category.code]
+        if in_group:
+            groups.append({"label": category.label, "skills": in_group})
+    return {
+        "makerspace": signed.makerspace,
+        "csrf": signed.csrf,
+        "q": query,
+        "groups": groups,
+        "matches": len(skills),
+        "levels": taxonomy.levels,
+        "values": {k: values.get(k, "") for k in FORM_FIELDS},
+        "error": None,
+        "issued": None,
+    }
+
+
+@router.get("/console/issue")
+async def issue_form(request: Request, q: str = "") -> Response:
+    signed = await _signed_in(request)
+    if signed is None:
+        return _to_login()
+    return _page(request, "console_issue.html", _issue_context(_ctx(request), signed, q, {}))
+
+
+@router.post("/console/issue")
+async def issue(request: Request) -> Response:
+    signed = await _signed_in(request)
+    if signed is None:
+        return _to_login()
+    ctx = _ctx(request)
+    form = await _form(request)
+    if not sessions.check_csrf(ctx.master_key, signed.session, form.get("csrf")):
+        return _forbidden(request)
+    values = {k: form.get(k, "").strip() for k in FORM_FIELDS}
+    context = _issue_context(ctx, signed, "", values)
+    raw = {k: v for k, v in values.items() if v or k in ("holder", "skill", "level")}
+    try:
+        badge_request = parse_badge_request(raw, ctx.taxonomy)
+        draft = issuance.draft_badge(ctx, signed.makerspace, badge_request)
+        document = await issuance.issue_one_async(
+            ctx, _actor(request, signed.makerspace), signed.makerspace, draft
+        )
+    except InvalidFieldError as exc:
+        context["error"] = {"field": exc.field, "detail": exc.detail}
+        return _page(request, "console_issue.html", context, status_code=422)
+    except ServiceError as exc:
+        return error_page(request, exc.status, exc.title, exc.detail)
+    context["issued"] = {
+        "uuid": draft.uuid,
+        "url": f"/credentials/{draft.uuid}",
+        "skill": badge_request.skill.label,
+        "level": badge_request.level,
+        "holder": badge_request.holder,
+        "id": document.get("id"),
+    }
+    context["values"] = {k: "" for k in FORM_FIELDS}
+    return _page(request, "console_issue.html", context)
