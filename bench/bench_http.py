@@ -30,23 +30,22 @@ import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+
+sys.path.insert(0, str(Path(__file__).parent))
+from serve_process import CLK_TCK, ServiceProcess, processes, start_service
 
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 SKILLS = ("LASER-CUT", "FDM-PRINT", "SOLDER-THT", "CNC-ROUTER")
 ADMIN_TOKEN = "bench-admin-token-0123456789"
 MASTER_KEY = "B" * 43
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def badge_row(i: int) -> dict[str, Any]:
@@ -104,64 +103,6 @@ def library_rate(count: int) -> float:
 # --- the server -------------------------------------------------------------------------------
 
 
-def passport_vc_command() -> list[str]:
-    script = Path(sys.executable).parent / "passport-vc"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "passport_vc.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    workers: int
-    log_path: Path
-
-    def log_tail(self) -> str:
-        return self.log_path.read_bytes().decode("utf-8", "replace")[-3000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=5)  # in-flight batches are not waited for
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # stragglers of the group
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-
-    def cpu_seconds(self) -> tuple[float, float]:
-        """(user, system) CPU seconds of the server's process group (the workers included)."""
-        user = system = 0.0
-        for _, u, s in _processes(lambda stat: stat[2] == self.process.pid):
-            user += u
-            system += s
-        return user, system
-
-
-def _processes(keep: Callable[[list[Any]], bool]) -> Iterator[tuple[int, float, float]]:
-    """(pid, user CPU s, system CPU s) of the processes whose parsed /proc stat `keep`
-    accepts; the parsed stat is [comm, state, pgrp]."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        rest = raw[raw.rindex(")") + 2 :].split()
-        if keep([comm, rest[0], int(rest[2])]):
-            yield int(entry.name), int(rest[11]) / CLK_TCK, int(rest[12]) / CLK_TCK
-
-
 def machine_busy_seconds() -> float:
     """CPU seconds all CPUs spent busy since boot (everything but idle and iowait)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -192,9 +133,9 @@ class Usage:
     sessions: int | None
 
 
-def snapshot(server: Server, admin_url: str, database: str | None) -> Snapshot:
+def snapshot(server: ServiceProcess, admin_url: str, database: str | None) -> Snapshot:
     postgres = (
-        {pid: u + s for pid, u, s in _processes(lambda stat: stat[0] == "postgres")}
+        {pid: u + s for pid, u, s in processes(lambda stat: stat[0] == "postgres")}
         if database
         else {}
     )
@@ -230,61 +171,16 @@ def usage_between(a: Snapshot, b: Snapshot) -> Usage:
 
 def start_server(
     data_dir: Path, database_url: str, workers: int, extra_env: dict[str, str] | None = None
-) -> Server:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_VC_")}
-    env.update(
-        PASSPORT_VC_DATA_DIR=str(data_dir / "var"),
-        PASSPORT_VC_DATABASE_URL=database_url,
-        PASSPORT_VC_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        PASSPORT_VC_ADMIN_TOKEN=ADMIN_TOKEN,
-        PASSPORT_VC_MASTER_KEY=MASTER_KEY,
+) -> ServiceProcess:
+    return start_service(
+        data_dir,
+        database_url,
+        workers=workers,
+        admin_token=ADMIN_TOKEN,
+        master_key=MASTER_KEY,
+        extra_env=extra_env,
+        startup_seconds=90.0,
     )
-    env.update(extra_env or {})
-    log_path = data_dir / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                *passport_vc_command(),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "info",
-            ],
-            env=env,
-            cwd=data_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(process, port, workers, log_path)
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited:\n{server.log_tail()}")
-            ready = log_path.read_bytes().count(b"Application startup complete.")
-            if ready >= workers and _health(port):
-                return server
-            time.sleep(0.1)
-        raise RuntimeError(f"the server did not start in 90 s:\n{server.log_tail()}")
-    except BaseException:
-        server.stop()
-        raise
-
-
-def _health(port: int) -> bool:
-    try:
-        status, _ = asyncio.run(_one_request(port, _request("GET", "/health", port)))
-    except OSError:
-        return False
-    return status == 200
 
 
 # --- the HTTP/1.1 client ----------------------------------------------------------------------
@@ -519,7 +415,7 @@ def bench_backend(
 
     print(f"[{backend}] starting passport-vc serve --workers {args.workers} ...", flush=True)
     server = start_server(work, url, args.workers, dict(args.env))
-    cleanup.callback(server.stop)
+    cleanup.callback(server.stop, grace=5.0)  # in-flight batches are not waited for
     port = server.port
     status, hub = post_json(port, "/makerspaces", {"name": "Bench HTTP"}, ADMIN_TOKEN)
     assert status == 201, hub

@@ -5,15 +5,10 @@ SQLite. The fixtures start it, wait until every worker answers, and kill its pro
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +20,11 @@ import pytest
 
 from passport_vc.status import BitstringStatusList
 
+# The server-process helpers live beside the benchmark, which starts the server the same way.
+sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+from serve_process import ServiceProcess
+from serve_process import start_service as _start_service
+
 PG_URL = os.environ.get("PASSPORT_VC_TEST_POSTGRES_URL")
 PG_SKIP_REASON = (
     "PASSPORT_VC_TEST_POSTGRES_URL is not set: the multi-worker PostgreSQL server tests need "
@@ -32,149 +32,16 @@ PG_SKIP_REASON = (
 )
 ADMIN_TOKEN = "process-admin-token-0123456789"
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
-STARTUP_SECONDS = 60.0
-READY_LINE = b"Application startup complete."
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def passport_vc_command() -> list[str]:
-    """The installed console script beside this interpreter (the venv's bin dir)."""
-    script = Path(sys.executable).parent / "passport-vc"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "passport_vc.cli"]
-
-
-@dataclass
-class ServiceProcess:
-    """A running `passport-vc serve`; its process group is the server and all its workers."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    workers: int
-    log_path: Path
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        return self.log_path.read_bytes().decode("utf-8", "replace")
-
-    def worker_pids(self) -> list[int]:
-        """The uvicorn worker processes (children of the supervisor), or the server itself."""
-        if self.workers == 1:
-            return [self.process.pid]
-        children = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # pid (comm) state ppid ...: comm may hold spaces, so split after its ")".
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.process.pid:
-                children.append(int(entry.name))
-        return sorted(children)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=15)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=15)
-        # Workers left behind by a supervisor that died first go with the group.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-
-
 def start_service(
     data_dir: Path, database_url: str, *, workers: int, extra_env: dict[str, str] | None = None
 ) -> ServiceProcess:
-    """Start the server on a free port; return once every worker has started and /health
-    answers 200."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    last_log = ""
-    for _attempt in range(3):  # another process may take the free port before we bind it
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PASSPORT_VC_")}
-        env.update(
-            {
-                "PASSPORT_VC_DATA_DIR": str(data_dir / "var"),
-                "PASSPORT_VC_DATABASE_URL": database_url,
-                "PASSPORT_VC_PUBLIC_URL": f"http://127.0.0.1:{port}",
-                "PASSPORT_VC_ADMIN_TOKEN": ADMIN_TOKEN,
-                "PASSPORT_VC_MASTER_KEY": "A" * 43,
-                **(extra_env or {}),
-            }
-        )
-        log_path = data_dir / f"server-{port}.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [
-                    *passport_vc_command(),
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                    "--log-level",
-                    "info",
-                ],
-                env=env,
-                cwd=data_dir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        service = ServiceProcess(process, port, workers, log_path)
-        try:
-            if _wait_ready(service):
-                return service
-        except BaseException:
-            service.stop()
-            raise
-        service.stop()
-        last_log = service.log()
-        if "address already in use" not in last_log.lower():
-            break
-    raise RuntimeError(f"passport-vc serve did not start:\n{last_log[-4000:]}")
-
-
-def _wait_ready(service: ServiceProcess) -> bool:
-    """True once /health is 200 and every worker has finished its startup; False if the
-    server exits; RuntimeError after STARTUP_SECONDS."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    healthy = False
-    while time.monotonic() < deadline:
-        if service.process.poll() is not None:
-            return False
-        if not healthy:
-            try:
-                healthy = httpx.get(f"{service.base_url}/health", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                healthy = False
-        if healthy and service.log_path.read_bytes().count(READY_LINE) >= service.workers:
-            return True
-        time.sleep(0.1)
-    service.stop()
-    raise RuntimeError(
-        f"passport-vc serve was not ready after {STARTUP_SECONDS:.0f} s:\n{service.log()[-4000:]}"
+    return _start_service(
+        data_dir,
+        database_url,
+        workers=workers,
+        admin_token=ADMIN_TOKEN,
+        master_key="A" * 43,
+        extra_env=extra_env,
     )
 
 
