@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -34,8 +33,9 @@ def _skill_json(ctx: Any, skill: Skill) -> dict[str, Any]:
     levels = []
     for level in ctx.taxonomy.levels:
         item = {"level": level.number, "name": level.name_in("en")}
-        with contextlib.suppress(Exception):
-            item["criteria"] = skill.criteria(level.number)
+        criteria = skill.level_criteria.get(level.number)  # a skill may define some levels only
+        if criteria is not None:
+            item["criteria"] = criteria
         levels.append(item)
     return {
         "id": skill.uri,

@@ -288,8 +288,9 @@ class Verifier:
                     "level": level.number,
                     "levelName": level.name_in("en"),
                 }
-                with contextlib.suppress(PassportVcError):
-                    result["skill"]["criteria"] = skill.criteria(level.number)
+                criteria = skill.level_criteria.get(level.number)
+                if criteria is not None:
+                    result["skill"]["criteria"] = criteria
 
 
 def _proof_challenge(presentation: Any) -> str | None:
