@@ -32,5 +32,10 @@ def format_datetime_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def format_utc_instant(moment: datetime) -> str:
+    """An aware datetime in UTC at full precision with a `Z` (for API listings, not proofs)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlmodel import Session, col
 
 from passport_vc.store import AuditEvent
-from passport_vc.timestamps import utc_now
+from passport_vc.timestamps import format_utc_instant, utc_now
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def list_events(
     return total, [
         {
             "id": row.id,
-            "at": row.at.isoformat().replace("+00:00", "Z"),
+            "at": format_utc_instant(row.at),
             "actor": row.actor,
             "apiKeyHint": row.api_key_hint,
             "action": row.action,

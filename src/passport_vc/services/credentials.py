@@ -16,6 +16,7 @@ from passport_vc.services.audit import Actor
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import ConflictError, InvalidFieldError, NotFoundError
 from passport_vc.store import CredentialRecord, Makerspace, StatusEntry, StatusListRecord
+from passport_vc.timestamps import format_utc_instant
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 STATUSES = ("active", "revoked", "suspended")
@@ -54,10 +55,8 @@ def summary(
         "holder": record.holder,
         "skill": record.skill_uri,
         "level": record.level,
-        "issuedAt": record.issued_at.isoformat().replace("+00:00", "Z"),
-        "validUntil": record.valid_until.isoformat().replace("+00:00", "Z")
-        if record.valid_until
-        else None,
+        "issuedAt": format_utc_instant(record.issued_at),
+        "validUntil": format_utc_instant(record.valid_until) if record.valid_until else None,
         "revoked": bool(statuses.get("revocation", (0, 0, 0))[2]),
         "suspended": bool(statuses.get("suspension", (0, 0, 0))[2]),
     }

@@ -14,12 +14,9 @@ from passport_vc.okw import values as okw_values
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import InvalidFieldError, NotFoundError
 from passport_vc.store import Equipment, EquipmentOperator, Facility, FacilityTag, Makerspace
+from passport_vc.timestamps import format_utc_instant
 
 PROCESS, EQUIPMENT_TYPE = "process", "equipmentType"
-
-
-def _iso(moment: Any) -> str:
-    return str(moment.isoformat().replace("+00:00", "Z"))
 
 
 def known_id(value: str, what: str) -> str:
@@ -128,7 +125,7 @@ def get_equipment(ctx: ServiceContext, equipment_id: str) -> dict[str, Any]:
     )
     out["skillsRequired"] = [_skill_view(ctx, req) for req in json.loads(row.skills_required)]
     out["operators"] = [
-        {"holder": op.holder, "addedAt": _iso(op.added_at), "checkId": op.check_id}
+        {"holder": op.holder, "addedAt": format_utc_instant(op.added_at), "checkId": op.check_id}
         for op in operators
     ]
     return out

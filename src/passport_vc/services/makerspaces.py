@@ -29,7 +29,7 @@ from passport_vc.services.errors import (
     NotFoundError,
 )
 from passport_vc.store import Makerspace, SigningKeyRecord
-from passport_vc.timestamps import utc_now
+from passport_vc.timestamps import format_utc_instant, utc_now
 
 API_KEY_PREFIX = "pvc_"
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -308,7 +308,7 @@ def public_view(
         "email": makerspace.email,
         "location": makerspace.location,
         "facilityUrl": makerspace.facility_url,
-        "createdAt": makerspace.created_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": format_utc_instant(makerspace.created_at),
     }
     if keys is not None:
         view["keys"] = [
@@ -316,7 +316,7 @@ def public_view(
                 "id": k.verification_method,
                 "publicKeyMultibase": k.public_key_multibase,
                 "state": k.state,
-                "createdAt": k.created_at.isoformat().replace("+00:00", "Z"),
+                "createdAt": format_utc_instant(k.created_at),
             }
             for k in keys
         ]
