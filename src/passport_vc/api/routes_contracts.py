@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from passport_vc.api.deps import CallerDep, CtxDep, VerifierDep
-from passport_vc.services import contracts
+from passport_vc.services import contract_list, contracts
 
 router = APIRouter(tags=["contracts"])
 
@@ -76,6 +76,28 @@ def create_contract(body: ContractBody, caller: CallerDep, ctx: CtxDep) -> JSONR
     return JSONResponse(
         contracts.create_contract(ctx, caller.actor, caller.makerspace, body), status_code=201
     )
+
+
+@router.get("/contracts")
+def list_contracts(
+    caller: CallerDep,
+    ctx: CtxDep,
+    party: Annotated[
+        str | None, Query(description="A DID: only contracts where it is a party.")
+    ] = None,
+    status: Annotated[
+        str | None, Query(description="draft, active, completed or cancelled.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The contracts the caller's makerspace initiated or is a party to (by its DID), newest
+    first: item, quantity, how many parties, and the latest qualification check's outcome
+    (`passed`, `failed` or `none`) with its URL. A wrong filter is a 422 naming it."""
+    page = contract_list.list_contracts(
+        ctx, caller.makerspace, party=party, status=status, limit=limit, offset=offset
+    )
+    return {"total": page.total, "limit": limit, "offset": offset, "items": page.items}
 
 
 @router.get("/contracts/{contract_id}")

@@ -8,6 +8,7 @@ is the same 404, so a link never tells whether a passport exists."""
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -30,12 +31,13 @@ from passport_vc.services.errors import (
     NotFoundError,
 )
 from passport_vc.services.verdicts import VERDICTS, problem_in_words, state_of
-from passport_vc.store import CredentialRecord, ShareLink
+from passport_vc.store import CredentialRecord, Equipment, EquipmentOperator, Facility, ShareLink
 from passport_vc.timestamps import format_datetime_stamp, parse_datetime_stamp, utc_now
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 NOT_FOUND = "no passport is shared at this address; the link may be wrong, revoked or expired"
 MAX_TOKEN_LENGTH = 128
+MAX_MACHINES = 500  # shown on a passport page
 
 
 class PresentationVerifier(Protocol):
@@ -276,3 +278,33 @@ def presentation_of(did: str, badges: list[tuple[str, dict[str, Any]]]) -> dict[
         "holder": did,
         "verifiableCredential": [document for _, document in badges],
     }
+
+
+def machines_operated(ctx: ServiceContext, did: str) -> list[dict[str, Any]]:
+    """The facilities where `did` is an authorised operator, by name, each with the machines
+    it may run there. For a caller already allowed to see this holder (a share link)."""
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(Equipment, col(Facility.id), col(Facility.name))
+            .join(EquipmentOperator, col(EquipmentOperator.equipment_id) == col(Equipment.id))
+            .join(Facility, col(Facility.id) == col(Equipment.facility_id))
+            .where(col(EquipmentOperator.holder) == did)
+            .order_by(col(Facility.name), col(Facility.id), col(Equipment.id))
+            .limit(MAX_MACHINES)
+        ).all()
+    facilities: dict[str, dict[str, Any]] = {}
+    for machine, facility_id, name in rows:
+        entry = facilities.setdefault(
+            facility_id, {"id": facility_id, "name": name, "machines": []}
+        )
+        record = json.loads(machine.record)
+        entry["machines"].append(
+            {
+                "id": machine.id,
+                "type": machine.equipment_type,
+                "process": machine.manufacturing_process,
+                "make": record.get("make") if isinstance(record, Mapping) else None,
+                "model": record.get("model") if isinstance(record, Mapping) else None,
+            }
+        )
+    return list(facilities.values())

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from passport_vc.api import routes_contracts, routes_facilities
 from passport_vc.api.deps import CtxDep
-from passport_vc.services import contracts, facilities
+from passport_vc.services import contracts, facilities, makerspaces
 from passport_vc.services import qualifications as q
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import NotFoundError
@@ -200,23 +200,37 @@ def contract_view(ctx: ServiceContext, contract: Mapping[str, Any]) -> dict[str,
     }
 
 
-def _facility_name(ctx: ServiceContext, facility_id: str) -> str | None:
+def _facility_name(ctx: ServiceContext, facility_id: str) -> tuple[bool, str | None]:
+    """(whether the facility is listed here, its name)."""
     try:
         found = facilities.get_facility(ctx, facility_id)
     except NotFoundError:
-        return None
+        return False, None
     name = found["facility"].get("name")
-    return str(name) if name else None
+    return True, str(name) if name else None
+
+
+def _makerspace_of(ctx: ServiceContext, did: str) -> str | None:
+    """The slug of the makerspace registered here under `did` (its public profile), if any."""
+    with ctx.db.session() as session:
+        found = makerspaces.by_did(session, did)
+    return found.slug if found else None
 
 
 def _party(ctx: ServiceContext, party: Mapping[str, Any]) -> dict[str, Any]:
+    """A party as the page shows it. Its DID links only to what is public anyway: the profile
+    of a makerspace registered here. A maker's passport is never linked: it opens only with a
+    share link the maker chose to give."""
     facility = party.get("facility")
+    listed, name = _facility_name(ctx, facility) if facility else (False, None)
     return {
         "did": party["did"],
         "role": party["role"],
         "allocated_quantity": party.get("allocatedQuantity"),
+        "makerspace": _makerspace_of(ctx, party["did"]),
         "facility": facility,
-        "facility_name": _facility_name(ctx, facility) if facility else None,
+        "facility_listed": listed,
+        "facility_name": name,
     }
 
 

@@ -1,6 +1,8 @@
 """The passport page: every badge of one maker, in plain words, each verified live on each
-view, for whoever holds a share link. JSON clients (and `?format=json`) get what the API route
-answers. Without a live token it is the same 404 as for a passport that does not exist."""
+view, for whoever holds a share link; and the contracts the maker is a party to and the
+machines they may operate, with links to those pages. JSON clients (and `?format=json`) get
+what the API route answers. Without a live token it is the same 404 as for a passport that does
+not exist."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 
 from passport_vc.api import routes_passports
 from passport_vc.api.deps import CtxDep, VerifierDep
-from passport_vc.services import passports
+from passport_vc.services import contract_list, passports
 from passport_vc.services.errors import NotFoundError
 from passport_vc.web.badge_view import badge_view
 from passport_vc.web.rendering import error_page, render, wants_html
@@ -39,6 +41,8 @@ def passport_page(
         view = badge_view(document, verifier.verify_credential(document))
         views.append({"uuid": uuid, "badge": view})
     valid = sum(1 for item in views if item["badge"]["ok"])
+    # Only now, behind the live token: what this holder takes part in is theirs to share.
+    holder_contracts = contract_list.contracts_of_party(ctx, did)
     assert token is not None
     response = render(
         request,
@@ -47,6 +51,9 @@ def passport_page(
             "holder": did,
             "badges": views,
             "valid": valid,
+            "contracts": holder_contracts.items,
+            "contracts_total": holder_contracts.total,
+            "facilities": passports.machines_operated(ctx, did),
             "presentation_url": f"/passports/{quote(did, safe='')}/presentation.json"
             f"?token={quote(token, safe='')}",
         },
