@@ -178,7 +178,8 @@ def start_server(
         workers=workers,
         admin_token=ADMIN_TOKEN,
         master_key=MASTER_KEY,
-        extra_env=extra_env,
+        # One API key at hundreds of badges a second is the load we measure, not abuse.
+        extra_env={"PASSPORT_VC_RATE_LIMITS_ENABLED": "false", **(extra_env or {})},
         startup_seconds=90.0,
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from passport_vc.errors import PassportVcError
@@ -18,6 +18,27 @@ from passport_vc.errors import PassportVcError
 
 class SettingsError(PassportVcError):
     title = "Configuration error"
+
+
+class Rate(BaseModel):
+    """A token bucket: `per_minute` tokens a minute, at most `burst` saved up."""
+
+    per_minute: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class RateLimits(BaseModel):
+    """Requests per minute, per worker process (with N workers a client may get up to N times
+    as many). Set as JSON, e.g. PASSPORT_VC_RATE_LIMITS='{"challenge_per_address":
+    {"per_minute": 60, "burst": 10}}'; the fields not given keep their defaults."""
+
+    issue_per_key: Rate = Rate(per_minute=6_000, burst=600)
+    issue_per_address: Rate = Rate(per_minute=12_000, burst=1_200)
+    verify_per_address: Rate = Rate(per_minute=6_000, burst=600)
+    challenge_per_address: Rate = Rate(per_minute=1_200, burst=200)
+    # Failed API keys, admin tokens, console sign-ins and share tokens; once spent, every
+    # request from the address that carries a credential is refused until a token returns.
+    auth_failures_per_address: Rate = Rate(per_minute=30, burst=30)
 
 
 class Settings(BaseSettings):
@@ -49,6 +70,8 @@ class Settings(BaseSettings):
     # Database connections per worker; request threads are capped at the same number, so
     # a burst queues for a thread instead of opening and closing extra connections.
     database_pool_size: int = Field(default=16, ge=1)
+    rate_limits_enabled: bool = True
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
 
     @field_validator("public_url")
     @classmethod
