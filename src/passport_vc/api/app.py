@@ -26,10 +26,18 @@ from passport_vc.api import (
     routes_service,
 )
 from passport_vc.api.limits import BodySizeLimit
+from passport_vc.api.rate_limits import RateLimit
 from passport_vc.services.context import ServiceContext, open_service
 from passport_vc.services.verification import Verifier
 from passport_vc.settings import Settings, load_settings
-from passport_vc.web import console, credential_page, pages, passport_page, verify_page
+from passport_vc.web import (
+    console,
+    console_batch,
+    credential_page,
+    pages,
+    passport_page,
+    verify_page,
+)
 
 log = logging.getLogger("passport_vc")
 
@@ -75,6 +83,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     app.include_router(verify_page.router)
     app.include_router(passport_page.router)
     app.include_router(console.router)
+    app.include_router(console_batch.router)  # also /console/facilities
     for module in (
         routes_qr,  # before routes_credentials: its GET /credentials/{id:path} matches all
         routes_credentials,
@@ -94,8 +103,11 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         BodySizeLimit,
         default=settings.max_body_bytes,
         large=settings.max_batch_body_bytes,
-        large_paths=("/badges/batch",),
+        large_paths=("/badges/batch", "/console/batch"),
     )
+    if settings.rate_limits_enabled:
+        # Outermost: a refused request costs no body read and no database work.
+        app.add_middleware(RateLimit, limits=settings.rate_limits)
     return app
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from passport_vc.services import issuance
 from passport_vc.services.audit import Actor
-from passport_vc.services.badge_requests import parse_badge_request
+from passport_vc.services.badge_requests import BadgeRequest, parse_badge_request
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import InvalidFieldError, ServiceError
 from passport_vc.store import Makerspace
@@ -46,7 +46,10 @@ def parse_csv(data: bytes, max_rows: int) -> list[dict[str, Any]]:
     except UnicodeDecodeError as exc:
         raise InvalidFieldError(f"the CSV is not UTF-8 (byte {exc.start})", field="file") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []  # reads the first row: it can be malformed too
+    except csv.Error as exc:
+        raise InvalidFieldError(f"malformed CSV header: {exc}", field="file") from None
     if not header:
         raise InvalidFieldError(
             "the CSV is empty; its first line must name the columns", field="file"
@@ -78,6 +81,53 @@ def parse_csv(data: bytes, max_rows: int) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class CheckedRow:
+    """One row after the checks issue_batch makes before it signs anything: its badge request
+    and unsigned draft, or the error naming the wrong field."""
+
+    row: int
+    raw: Any
+    request: BadgeRequest | None = None
+    draft: issuance.Draft | None = None
+    error: ServiceError | None = None
+
+
+def _check_size(ctx: ServiceContext, rows: Sequence[Any]) -> None:
+    if len(rows) > ctx.settings.max_batch_rows:
+        raise InvalidFieldError(
+            f"a batch holds at most {ctx.settings.max_batch_rows} rows, got {len(rows)}",
+            field="rows",
+        )
+
+
+def draft_row(
+    ctx: ServiceContext, makerspace: Makerspace, raw: Any
+) -> tuple[BadgeRequest, issuance.Draft]:
+    """The checks issue_batch makes on one row; ServiceError naming the field when it fails."""
+    if isinstance(raw, Mapping) and "__error__" in raw:
+        raise InvalidFieldError(str(raw["__error__"]), field="(row)")
+    request = parse_badge_request(raw, ctx.taxonomy)
+    return request, issuance.draft_badge(ctx, makerspace, request)
+
+
+def check_rows(
+    ctx: ServiceContext, makerspace: Makerspace, rows: Sequence[Any]
+) -> list[CheckedRow]:
+    """Every row checked as issue_batch would check it, with nothing signed or stored: a
+    preview. A row that passes can still fail when issued only if it cannot be signed."""
+    _check_size(ctx, rows)
+    checked = []
+    for number, raw in enumerate(rows):
+        try:
+            request, draft = draft_row(ctx, makerspace, raw)
+        except ServiceError as exc:
+            checked.append(CheckedRow(number, raw, error=exc))
+            continue
+        checked.append(CheckedRow(number, raw, request=request, draft=draft))
+    return checked
+
+
 def issue_batch(
     ctx: ServiceContext,
     actor: Actor,
@@ -86,19 +136,12 @@ def issue_batch(
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Check every row, then issue the good ones; the answer has one entry per row."""
-    if len(rows) > ctx.settings.max_batch_rows:
-        raise InvalidFieldError(
-            f"a batch holds at most {ctx.settings.max_batch_rows} rows, got {len(rows)}",
-            field="rows",
-        )
+    _check_size(ctx, rows)
     results: list[dict[str, Any]] = [{} for _ in rows]
     drafts: list[tuple[int, issuance.Draft]] = []
     for number, raw in enumerate(rows):
         try:
-            if isinstance(raw, Mapping) and "__error__" in raw:
-                raise InvalidFieldError(str(raw["__error__"]), field="(row)")
-            request = parse_badge_request(raw, ctx.taxonomy)
-            drafts.append((number, issuance.draft_badge(ctx, makerspace, request)))
+            drafts.append((number, draft_row(ctx, makerspace, raw)[1]))
         except ServiceError as exc:
             results[number] = _failed(number, exc)
     for start in range(0, len(drafts), PROGRESS_STEP):

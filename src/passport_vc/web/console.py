@@ -2,10 +2,14 @@
 
 Sign in (a session cookie, see web.sessions), the makerspace's issued badges with revoke and
 suspend / reinstate buttons, the audit log, and a form to issue one badge. Every POST but the
-sign-in carries a CSRF token derived from the session. No script: plain forms and links."""
+sign-in carries a CSRF token derived from the session. No script: plain forms and links.
+The CSV batch upload (web.console_batch) and the facilities page (web.console_facilities)
+build on the helpers here: signed_in, console_page, forbidden, console_actor."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +24,7 @@ from passport_vc.services.badge_requests import parse_badge_request
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import AuthenticationError, InvalidFieldError, ServiceError
 from passport_vc.store import Makerspace
+from passport_vc.timestamps import utc_now
 from passport_vc.web import sessions
 from passport_vc.web.rendering import error_page, render
 from passport_vc.web.sessions import ConsoleSession
@@ -27,7 +32,8 @@ from passport_vc.web.sessions import ConsoleSession
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-FORM_FIELDS = ("skill", "level", "holder", "holderName", "evidence")
+FORM_FIELDS = ("skill", "level", "holder", "holderName", "evidence", "validUntil")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 NO_STORE = {"Cache-Control": "no-store"}
 # Form button -> (status purpose, value) for credentials.change_status.
 ACTIONS = {
@@ -44,7 +50,7 @@ class SignedIn:
         self.csrf = csrf
 
 
-def _ctx(request: Request) -> ServiceContext:
+def ctx_of(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
@@ -53,16 +59,16 @@ def _secure(ctx: ServiceContext) -> bool:
     return str(ctx.public_url).lower().startswith("https://")
 
 
-def _to_login() -> RedirectResponse:
+def to_login() -> RedirectResponse:
     response = RedirectResponse("/console/login", status_code=303, headers=NO_STORE)
     response.delete_cookie(sessions.COOKIE_NAME, path=sessions.COOKIE_PATH)
     return response
 
 
-async def _signed_in(request: Request) -> SignedIn | None:
+async def signed_in(request: Request) -> SignedIn | None:
     """The makerspace of a valid session cookie, or None (missing, tampered, expired, or the
     API key has been rotated since)."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     value = request.cookies.get(sessions.COOKIE_NAME)
     session = sessions.parse_session(value)
     if session is None or value is None:
@@ -81,7 +87,7 @@ async def _signed_in(request: Request) -> SignedIn | None:
     return SignedIn(makerspace, session, sessions.csrf_token(ctx.master_key, session))
 
 
-def _actor(request: Request, makerspace: Makerspace) -> Actor:
+def console_actor(request: Request, makerspace: Makerspace) -> Actor:
     return Actor(
         name=f"makerspace:{makerspace.slug}",
         makerspace_id=makerspace.id,
@@ -96,7 +102,7 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _page(
+def console_page(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
     response = render(request, template, context, status_code=status_code)
@@ -104,7 +110,7 @@ def _page(
     return response
 
 
-def _forbidden(request: Request) -> HTMLResponse:
+def forbidden(request: Request) -> HTMLResponse:
     return error_page(
         request,
         403,
@@ -118,12 +124,12 @@ def _forbidden(request: Request) -> HTMLResponse:
 
 @router.get("/console/login")
 async def login_form(request: Request) -> Response:
-    return _page(request, "console_login.html", {"error": None})
+    return console_page(request, "console_login.html", {"error": None})
 
 
 @router.post("/console/login")
 async def login(request: Request) -> Response:
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     api_key = (await _form(request)).get("api_key", "").strip()
 
     def check() -> Makerspace:
@@ -133,7 +139,7 @@ async def login(request: Request) -> Response:
     try:
         makerspace = await run_in_threadpool(check)
     except AuthenticationError:
-        return _page(
+        return console_page(
             request,
             "console_login.html",
             {"error": "That API key is not valid. Paste the key the hub administrator gave you."},
@@ -156,7 +162,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/console/logout")
 async def logout(request: Request) -> Response:
-    return _to_login()
+    return to_login()
 
 
 # --- the badges -----------------------------------------------------------------------------
@@ -174,10 +180,10 @@ async def badges(
     status: str | None = None,
     page: int = 1,
 ) -> Response:
-    signed = await _signed_in(request)
+    signed = await signed_in(request)
     if signed is None:
-        return _to_login()
-    ctx = _ctx(request)
+        return to_login()
+    ctx = ctx_of(request)
     holder, skill, status = _opt(holder), _opt(skill), _opt(status)
     page = max(page, 1)
     skill_uri = skill
@@ -223,7 +229,7 @@ async def badges(
     def link(to: int) -> str:
         return "/console?" + urlencode({**{k: v for k, v in filters.items() if v}, "page": to})
 
-    return _page(
+    return console_page(
         request,
         "console_badges.html",
         {
@@ -243,20 +249,20 @@ async def badges(
 
 @router.post("/console/badges/{credential_uuid}/status")
 async def set_status(request: Request, credential_uuid: str) -> Response:
-    signed = await _signed_in(request)
+    signed = await signed_in(request)
     if signed is None:
-        return _to_login()
-    ctx = _ctx(request)
+        return to_login()
+    ctx = ctx_of(request)
     form = await _form(request)
     if not sessions.check_csrf(ctx.master_key, signed.session, form.get("csrf")):
-        return _forbidden(request)
+        return forbidden(request)
     action = ACTIONS.get(form.get("action", ""))
     if action is None:
         return error_page(
             request, 422, "Unknown action", "The action must be revoke, suspend or reinstate."
         )
     purpose, value = action
-    actor = _actor(request, signed.makerspace)
+    actor = console_actor(request, signed.makerspace)
     try:
         await run_in_threadpool(
             credentials.change_status,
@@ -277,10 +283,10 @@ async def set_status(request: Request, credential_uuid: str) -> Response:
 
 @router.get("/console/audit")
 async def audit_log(request: Request, page: int = 1) -> Response:
-    signed = await _signed_in(request)
+    signed = await signed_in(request)
     if signed is None:
-        return _to_login()
-    ctx = _ctx(request)
+        return to_login()
+    ctx = ctx_of(request)
     page = max(page, 1)
     makerspace_id = signed.makerspace.id
 
@@ -292,7 +298,7 @@ async def audit_log(request: Request, page: int = 1) -> Response:
 
     total, events = await run_in_threadpool(load)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return _page(
+    return console_page(
         request,
         "console_audit.html",
         {
@@ -329,40 +335,70 @@ def _issue_context(
         "matches": len(skills),
         "levels": taxonomy.levels,
         "values": {k: values.get(k, "") for k in FORM_FIELDS},
+        "today": utc_now().date().isoformat(),
         "error": None,
         "issued": None,
     }
 
 
+def end_of_day(value: str, today: date) -> str:
+    """The form's `validUntil` date as a dateTimeStamp: the end of that day in UTC. An
+    InvalidFieldError naming the field when it is not a date, or a day before `today`."""
+    if not _DATE.match(value):
+        raise InvalidFieldError(
+            f"validUntil must be a date (YYYY-MM-DD), not {value[:40]!r}", field="validUntil"
+        )
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidFieldError(
+            f"validUntil {value} is not a calendar date", field="validUntil"
+        ) from None
+    if day < today:
+        raise InvalidFieldError(
+            f"validUntil {value} is in the past: choose today ({today.isoformat()}) or later",
+            field="validUntil",
+        )
+    return f"{value}T23:59:59Z"
+
+
 @router.get("/console/issue")
 async def issue_form(request: Request, q: str = "") -> Response:
-    signed = await _signed_in(request)
+    signed = await signed_in(request)
     if signed is None:
-        return _to_login()
-    return _page(request, "console_issue.html", _issue_context(_ctx(request), signed, q, {}))
+        return to_login()
+    return console_page(
+        request, "console_issue.html", _issue_context(ctx_of(request), signed, q, {})
+    )
 
 
 @router.post("/console/issue")
 async def issue(request: Request) -> Response:
-    signed = await _signed_in(request)
+    signed = await signed_in(request)
     if signed is None:
-        return _to_login()
-    ctx = _ctx(request)
+        return to_login()
+    ctx = ctx_of(request)
     form = await _form(request)
     if not sessions.check_csrf(ctx.master_key, signed.session, form.get("csrf")):
-        return _forbidden(request)
+        return forbidden(request)
     values = {k: form.get(k, "").strip() for k in FORM_FIELDS}
     context = _issue_context(ctx, signed, "", values)
-    raw = {k: v for k, v in values.items() if v or k in ("holder", "skill", "level")}
+    raw = {
+        k: v
+        for k, v in values.items()
+        if k != "validUntil" and (v or k in ("holder", "skill", "level"))
+    }
     try:
+        if values["validUntil"]:
+            raw["validUntil"] = end_of_day(values["validUntil"], utc_now().date())
         badge_request = parse_badge_request(raw, ctx.taxonomy)
         draft = issuance.draft_badge(ctx, signed.makerspace, badge_request)
         document = await issuance.issue_one_async(
-            ctx, _actor(request, signed.makerspace), signed.makerspace, draft
+            ctx, console_actor(request, signed.makerspace), signed.makerspace, draft
         )
     except InvalidFieldError as exc:
         context["error"] = {"field": exc.field, "detail": exc.detail}
-        return _page(request, "console_issue.html", context, status_code=422)
+        return console_page(request, "console_issue.html", context, status_code=422)
     except ServiceError as exc:
         return error_page(request, exc.status, exc.title, exc.detail)
     context["issued"] = {
@@ -372,6 +408,7 @@ async def issue(request: Request) -> Response:
         "level": badge_request.level,
         "holder": badge_request.holder,
         "id": document.get("id"),
+        "valid_until": draft.valid_until.date().isoformat() if draft.valid_until else None,
     }
     context["values"] = {k: "" for k in FORM_FIELDS}
-    return _page(request, "console_issue.html", context)
+    return console_page(request, "console_issue.html", context)
