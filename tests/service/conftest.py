@@ -23,7 +23,8 @@ PG_URL = os.environ.get("PASSPORT_VC_TEST_POSTGRES_URL")
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 TABLES = (
-    "audit_event, challenge, status_entry, credential, status_list, signing_key, "
+    "audit_event, challenge, idempotency_key, status_entry, credential, status_list, "
+    "signing_key, "
     "trusted_issuer, equipment_operator, qualification_check, equipment, facility_tag, "
     "facility, contract, status_list_copy, share_link, makerspace"
 )

@@ -81,6 +81,7 @@ def _confirm(client: TestClient, preview: str, csrf: str | None = None) -> Any:
         "csrf": csrf if csrf is not None else _hidden(preview, "csrf"),
         "csv": _hidden(preview, "csv"),
         "filename": _hidden(preview, "filename"),
+        "idempotency_key": _hidden(preview, "idempotency_key"),
     }
     return client.post("/console/batch", data=data)
 
@@ -270,6 +271,21 @@ def test_issue_writes_exactly_the_ready_rows_and_they_are_listed(
     assert holders == {links[0]: HOLDER, links[1]: OTHER}
     audit = _html(browser.get("/console/audit"))
     assert audit.count("credential.issue") == 2 and f"makerspace:{hub.slug}" in audit
+
+
+def test_a_confirmation_sent_twice_issues_once(browser: TestClient, hub: Hub) -> None:
+    """A reload of the result page (or a double click) posts the same confirmation again:
+    the badges of the first come back, nothing more is issued. A new preview is a new batch."""
+    csrf = _signed_in_form(browser, hub)
+    preview = _html(_preview(browser, csrf, _csv([GOOD, GOOD_2])))
+    first = _html(_confirm(browser, preview))
+    again = _html(_confirm(browser, preview))
+    assert _links(again) == _links(first) and len(_links(first)) == 2
+    assert _stored(browser, hub)["total"] == 2
+    fresh = _html(_preview(browser, csrf, _csv([GOOD, GOOD_2])))
+    assert _hidden(fresh, "idempotency_key") != _hidden(preview, "idempotency_key")
+    assert len(set(_links(_html(_confirm(browser, fresh)))) - set(_links(first))) == 2
+    assert _stored(browser, hub)["total"] == 4
 
 
 def test_the_issue_step_checks_the_file_again(browser: TestClient, hub: Hub) -> None:

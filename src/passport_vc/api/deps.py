@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
-from passport_vc.services import makerspaces
+from passport_vc.services import idempotency, makerspaces
 from passport_vc.services.audit import Actor
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import AuthenticationError, ForbiddenError
@@ -85,3 +85,21 @@ CtxDep = Annotated[ServiceContext, Depends(get_ctx)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 AdminDep = Annotated[Actor, Depends(get_admin)]
 VerifierDep = Annotated[Verifier, Depends(get_verifier)]
+
+
+async def get_idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias=idempotency.HEADER,
+            description="Any unique string (a UUID): a retry with the same key and body returns "
+            "what the first request issued, with `Idempotent-Replayed: true`, never a second "
+            "badge. For a batch, rows already issued under the key come back, the rest are "
+            "issued.",
+        ),
+    ] = None,
+) -> str | None:
+    return idempotency.parse_header(key)
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]

@@ -7,7 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from passport_vc.api.deps import CallerDep, CtxDep, VerifierDep
+from passport_vc.api.deps import CallerDep, CtxDep, IdempotencyKeyDep, VerifierDep
+from passport_vc.api.problems import (
+    AUTHENTICATED,
+    JSON_BODY,
+    PROBLEM_JSON,
+    PROBLEM_SCHEMA_REF,
+    problem_responses,
+)
 from passport_vc.api.schemas import (
     ChallengeResponse,
     IssuedCredential,
@@ -16,20 +23,28 @@ from passport_vc.api.schemas import (
     VerifyCredentialRequest,
     VerifyPresentationRequest,
 )
-from passport_vc.services import challenges, credentials, issuance
+from passport_vc.services import challenges, credentials, idempotency, issuance
 from passport_vc.services.errors import InvalidFieldError, NotFoundError
 
 router = APIRouter(tags=["VC API"])
 
 
-@router.post("/credentials/issue", status_code=201, response_model=IssuedCredential)
-def issue_credential(body: IssueRequest, caller: CallerDep, ctx: CtxDep) -> JSONResponse:
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    response_model=IssuedCredential,
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 409, 503),
+)
+def issue_credential(
+    body: IssueRequest, caller: CallerDep, ctx: CtxDep, key: IdempotencyKeyDep
+) -> JSONResponse:
     """Sign a credential as the caller's makerspace (its issuer, whatever the body says), with
     revocation and suspension entries unless `options.statusPurposes` says otherwise."""
     options = body.options.model_dump(exclude_none=True)
     draft = issuance.draft_vc_api(ctx, caller.makerspace, body.credential, options)
+    draft.idempotency = idempotency.for_request(key, body.model_dump(mode="json"))
     signed = issuance.issue_one(ctx, caller.actor, caller.makerspace, draft)
-    return created({"verifiableCredential": signed})
+    return issued(signed, replayed=draft.replayed)
 
 
 def created(body: dict[str, Any]) -> JSONResponse:
@@ -37,11 +52,32 @@ def created(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, status_code=201)
 
 
+def issued(signed: dict[str, Any], *, replayed: bool) -> JSONResponse:
+    """201 with the issued credential; a replay under an Idempotency-Key says so."""
+    response = created({"verifiableCredential": signed})
+    if replayed:
+        response.headers[idempotency.REPLAYED_HEADER] = "true"
+    return response
+
+
+# 400 is the verification result (`verified: false`), or a problem when the body is not JSON.
+VERIFICATION_RESPONSES = {
+    **problem_responses(413, 422, 429),
+    400: {
+        "description": "Does not verify (the result, with its reasons); or malformed JSON",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}},
+        },
+    },
+}
+
+
 def _verification_response(result: dict[str, Any]) -> JSONResponse:
     return JSONResponse(result, status_code=200 if result["verified"] else 400)
 
 
-@router.post("/credentials/verify")
+@router.post("/credentials/verify", responses=VERIFICATION_RESPONSES)
 def verify_credential(body: VerifyCredentialRequest, verifier: VerifierDep) -> JSONResponse:
     """200 when it verifies, 400 with the same body (`verified: false`, reasons) when not."""
     result = verifier.verify_credential(body.verifiableCredential)
@@ -50,7 +86,7 @@ def verify_credential(body: VerifyCredentialRequest, verifier: VerifierDep) -> J
     return _verification_response(result)
 
 
-@router.post("/presentations/verify")
+@router.post("/presentations/verify", responses=VERIFICATION_RESPONSES)
 def verify_presentation(body: VerifyPresentationRequest, verifier: VerifierDep) -> JSONResponse:
     """Checks the holder's proof, the challenge (single use, from POST /challenges), the domain,
     and every credential inside."""
@@ -71,14 +107,24 @@ def verify_presentation(body: VerifyPresentationRequest, verifier: VerifierDep) 
     return _verification_response(result)
 
 
-@router.post("/challenges", status_code=201, response_model=ChallengeResponse)
+@router.post(
+    "/challenges",
+    status_code=201,
+    response_model=ChallengeResponse,
+    responses=problem_responses(429, 503),
+)
 def create_challenge(ctx: CtxDep) -> dict[str, Any]:
     """A single-use challenge for a presentation; it expires after `expiresIn` seconds."""
     value, ttl = challenges.create_challenge(ctx)
     return {"challenge": value, "expiresIn": ttl}
 
 
-@router.post("/credentials/status", status_code=200, response_class=Response)
+@router.post(
+    "/credentials/status",
+    status_code=200,
+    response_class=Response,
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 404, 409, 503),
+)
 def update_status(body: StatusChangeRequest, caller: CallerDep, ctx: CtxDep) -> Response:
     """Revoke (permanent) or suspend / reinstate a credential issued by the caller."""
     entries = (
@@ -103,7 +149,11 @@ def update_status(body: StatusChangeRequest, caller: CallerDep, ctx: CtxDep) -> 
     return Response(status_code=200)
 
 
-@router.get("/credentials/{credential_id:path}", response_model=IssuedCredential)
+@router.get(
+    "/credentials/{credential_id:path}",
+    response_model=IssuedCredential,
+    responses=problem_responses(404, 422, 503),
+)
 def get_credential(credential_id: str, ctx: CtxDep) -> dict[str, Any]:
     """A credential issued here, by its id (the UUID in its URL, or its full `id`)."""
     with ctx.db.session() as session:

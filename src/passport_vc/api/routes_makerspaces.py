@@ -8,25 +8,32 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from passport_vc.api.deps import AdminDep, CallerDep, CtxDep, require_slug
-from passport_vc.api.routes_credentials import created
+from passport_vc.api.deps import AdminDep, CallerDep, CtxDep, IdempotencyKeyDep, require_slug
+from passport_vc.api.problems import AUTHENTICATED, JSON_BODY, problem_responses
+from passport_vc.api.routes_credentials import issued
 from passport_vc.api.schemas import (
     BadgeRequestBody,
     BatchRequest,
+    DidDocumentResponse,
     IssuedCredential,
     KeyRetireBody,
     MakerspaceCreate,
     MakerspaceCreated,
 )
 from passport_vc.errors import ParsingError
-from passport_vc.services import audit, batch, credentials, issuance, makerspaces
+from passport_vc.services import audit, batch, credentials, idempotency, issuance, makerspaces
 from passport_vc.services.badge_requests import parse_badge_request
 from passport_vc.services.errors import InvalidFieldError
 
 router = APIRouter(tags=["makerspaces"])
 
 
-@router.post("/makerspaces", status_code=201, response_model=MakerspaceCreated)
+@router.post(
+    "/makerspaces",
+    status_code=201,
+    response_model=MakerspaceCreated,
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 409, 503),
+)
 def create_makerspace(body: MakerspaceCreate, admin: AdminDep, ctx: CtxDep) -> dict[str, Any]:
     """Register a makerspace (admin token). The API key in the answer is shown only once."""
     created = makerspaces.create_makerspace(
@@ -44,7 +51,7 @@ def create_makerspace(body: MakerspaceCreate, admin: AdminDep, ctx: CtxDep) -> d
     return {"id": record.id, "slug": record.slug, "did": record.did, "api_key": created.api_key}
 
 
-@router.get("/makerspaces")
+@router.get("/makerspaces", responses=problem_responses(503))
 def list_makerspaces(ctx: CtxDep) -> dict[str, Any]:
     with ctx.db.session() as session:
         return {
@@ -54,7 +61,7 @@ def list_makerspaces(ctx: CtxDep) -> dict[str, Any]:
         }
 
 
-@router.get("/makerspaces/{slug}")
+@router.get("/makerspaces/{slug}", responses=problem_responses(404, 422, 503))
 def get_makerspace(slug: str, ctx: CtxDep) -> dict[str, Any]:
     with ctx.db.session() as session:
         found = makerspaces.by_slug(session, slug)
@@ -62,7 +69,11 @@ def get_makerspace(slug: str, ctx: CtxDep) -> dict[str, Any]:
         return makerspaces.public_view(found, makerspaces.keys_of(session, found.id))
 
 
-@router.get("/makerspaces/{slug}/did.json")
+@router.get(
+    "/makerspaces/{slug}/did.json",
+    response_class=DidDocumentResponse,
+    responses=problem_responses(404, 422, 503),
+)
 def did_document(slug: str, ctx: CtxDep) -> JSONResponse:
     """The did:web document: the active key and every published (not retired) key."""
     with ctx.db.session() as session:
@@ -73,14 +84,20 @@ def did_document(slug: str, ctx: CtxDep) -> JSONResponse:
     )
 
 
-@router.post("/makerspaces/{slug}/keys/rotate")
+@router.post(
+    "/makerspaces/{slug}/keys/rotate",
+    responses=problem_responses(*AUTHENTICATED, 403, 409, 422, 503),
+)
 def rotate_key(slug: str, caller: CallerDep, ctx: CtxDep) -> dict[str, Any]:
     """A new signing key; the previous one stays in the DID document until retired."""
     require_slug(caller, slug)
     return {"verificationMethod": makerspaces.rotate_key(ctx, caller.actor, slug)}
 
 
-@router.post("/makerspaces/{slug}/keys/retire")
+@router.post(
+    "/makerspaces/{slug}/keys/retire",
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 404, 409, 503),
+)
 def retire_key(slug: str, body: KeyRetireBody, caller: CallerDep, ctx: CtxDep) -> dict[str, Any]:
     """Remove a previous key from the DID document: badges it signed stop verifying."""
     require_slug(caller, slug)
@@ -91,6 +108,7 @@ def retire_key(slug: str, body: KeyRetireBody, caller: CallerDep, ctx: CtxDep) -
     "/makerspaces/{slug}/badges",
     status_code=201,
     response_model=IssuedCredential,
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 409, 503),
     openapi_extra={
         "requestBody": {
             "content": {"application/json": {"schema": BadgeRequestBody.model_json_schema()}},
@@ -98,7 +116,9 @@ def retire_key(slug: str, body: KeyRetireBody, caller: CallerDep, ctx: CtxDep) -
         }
     },
 )
-async def issue_badge(slug: str, request: Request, caller: CallerDep, ctx: CtxDep) -> JSONResponse:
+async def issue_badge(
+    slug: str, request: Request, caller: CallerDep, ctx: CtxDep, key: IdempotencyKeyDep
+) -> JSONResponse:
     """An Open Badges 3.0 skill badge built from the taxonomy, with status entries.
 
     Body: `{holder: DID, holderName?, skill: code or URI, level, evidence?, validUntil?, scope?}`;
@@ -110,12 +130,14 @@ async def issue_badge(slug: str, request: Request, caller: CallerDep, ctx: CtxDe
         raise ParsingError("the request body is not valid JSON") from None
     badge_request = parse_badge_request(raw, ctx.taxonomy)
     draft = issuance.draft_badge(ctx, caller.makerspace, badge_request)
+    draft.idempotency = idempotency.for_request(key, raw)
     signed = await issuance.issue_one_async(ctx, caller.actor, caller.makerspace, draft)
-    return created({"verifiableCredential": signed})
+    return issued(signed, replayed=draft.replayed)
 
 
 @router.post(
     "/makerspaces/{slug}/badges/batch",
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 409, 503),
     openapi_extra={
         "requestBody": {
             "content": {
@@ -137,6 +159,7 @@ async def issue_batch(
     request: Request,
     caller: CallerDep,
     ctx: CtxDep,
+    key: IdempotencyKeyDep,
     include_credentials: Annotated[bool, Query(alias="includeCredentials")] = False,
 ) -> dict[str, Any]:
     """Up to 10,000 badges: JSON `{rows: [...]}`, a CSV body, or a CSV file upload. The answer
@@ -166,11 +189,16 @@ async def issue_batch(
         )
     from starlette.concurrency import run_in_threadpool
 
-    result = await run_in_threadpool(batch.issue_batch, ctx, caller.actor, caller.makerspace, rows)
+    result = await run_in_threadpool(
+        batch.issue_batch, ctx, caller.actor, caller.makerspace, rows, None, key
+    )
     return result.to_json(include_credentials=include_credentials)
 
 
-@router.get("/makerspaces/{slug}/credentials")
+@router.get(
+    "/makerspaces/{slug}/credentials",
+    responses=problem_responses(*AUTHENTICATED, 403, 422, 503),
+)
 def list_credentials(
     slug: str,
     caller: CallerDep,
@@ -199,7 +227,7 @@ def list_credentials(
     return {"total": page.total, "limit": limit, "offset": offset, "items": page.items}
 
 
-@router.get("/makerspaces/{slug}/audit")
+@router.get("/makerspaces/{slug}/audit", responses=problem_responses(*AUTHENTICATED, 403, 422, 503))
 def makerspace_audit(
     slug: str,
     caller: CallerDep,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from passport_vc.services import issuance
+from passport_vc.services import idempotency, issuance
 from passport_vc.services.audit import Actor
 from passport_vc.services.badge_requests import BadgeRequest, parse_badge_request
 from passport_vc.services.context import ServiceContext
@@ -134,16 +134,24 @@ def issue_batch(
     makerspace: Makerspace,
     rows: Sequence[Any],
     progress: Callable[[int], None] | None = None,
+    idempotency_key: str | None = None,
 ) -> BatchResult:
-    """Check every row, then issue the good ones; the answer has one entry per row."""
+    """Check every row, then issue the good ones; the answer has one entry per row.
+
+    With an idempotency key, row n is stored under '<key>#<n>': sending the same batch again
+    (after a timeout or a crash) returns the rows already issued, marked `replayed`, and
+    issues only the others."""
     _check_size(ctx, rows)
     results: list[dict[str, Any]] = [{} for _ in rows]
     drafts: list[tuple[int, issuance.Draft]] = []
     for number, raw in enumerate(rows):
         try:
-            drafts.append((number, draft_row(ctx, makerspace, raw)[1]))
+            draft = draft_row(ctx, makerspace, raw)[1]
         except ServiceError as exc:
             results[number] = _failed(number, exc)
+            continue
+        draft.idempotency = idempotency.for_row(idempotency_key, number, raw)
+        drafts.append((number, draft))
     for start in range(0, len(drafts), PROGRESS_STEP):
         part = drafts[start : start + PROGRESS_STEP]
         outcomes = issuance.issue(ctx, actor, makerspace, [d for _, d in part])
@@ -158,6 +166,8 @@ def issue_batch(
                     "credentialId": outcome.get("id"),
                     "verifiableCredential": outcome,
                 }
+                if draft.replayed:
+                    results[number]["replayed"] = True
         if progress is not None:
             progress(len(part))
     return BatchResult(results)

@@ -27,15 +27,17 @@ from passport_vc.credentials.signing import sign_credential
 from passport_vc.errors import PassportVcError
 from passport_vc.keys import SigningKey
 from passport_vc.proofs.data_integrity import ProofOptions
-from passport_vc.services import audit, makerspaces, status_lists
+from passport_vc.services import audit, idempotency, makerspaces, status_lists
 from passport_vc.services.audit import Actor
 from passport_vc.services.badge_requests import BadgeRequest
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import ConflictError, InvalidFieldError
+from passport_vc.services.idempotency import RequestKey
 from passport_vc.status import build_status_entry, parse_status_entry
 from passport_vc.store import (
     AuditEvent,
     CredentialRecord,
+    IdempotencyRecord,
     Makerspace,
     StatusEntry,
     StatusListRecord,
@@ -49,6 +51,7 @@ CHUNK = 1000
 CREDENTIAL_TABLE = CredentialRecord.__table__  # type: ignore[attr-defined]
 STATUS_ENTRY_TABLE = StatusEntry.__table__  # type: ignore[attr-defined]
 AUDIT_TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY_TABLE = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 MAX_ATTEMPTS = 12
 
 
@@ -66,6 +69,10 @@ class Draft:
     indices: dict[str, tuple[int, int]] = field(default_factory=dict)  # purpose: (list, idx)
     # The id is ours (a fresh UUID URL), so it cannot collide with a stored one.
     fresh_id: bool = False
+    # The request's Idempotency-Key; `replayed` once the credential stored under it is found
+    # (then `uuid` is that credential's).
+    idempotency: RequestKey | None = None
+    replayed: bool = False
 
 
 def credential_url(ctx: ServiceContext, credential_uuid: str) -> str:
@@ -239,12 +246,12 @@ def issue(
     purposes = drafts[0].purposes
     key, method, lists = _issuing_state(ctx, makerspace.id)
     states = {p: _ListState(lists[p]) for p in purposes}
-    supplied_ids = [d for d in drafts if not d.fresh_id]
+    outcome: dict[str, dict[str, Any] | InvalidFieldError] = {}
+    pending = _replay(ctx, makerspace.id, drafts, outcome)
+    supplied_ids = [d for d in pending if not d.fresh_id]
     if supplied_ids:
         with ctx.db.session() as session:
             _refuse_duplicate_ids(session, supplied_ids)
-    outcome: dict[str, dict[str, Any] | InvalidFieldError] = {}
-    pending = list(drafts)
     attempts = 0
     while pending:
         attempts += 1
@@ -291,8 +298,13 @@ def issue(
                 and fresh
                 and attempts < 4
                 and all(s.used is None for s in states.values())
+                and not any(d.idempotency for d, _ in signed)
             ):
                 continue  # a random index was taken meanwhile: draw again
+            if len(_replay(ctx, makerspace.id, [d for d, _ in signed], outcome)) < len(signed):
+                # A request with the same key was stored meanwhile: answer with its result.
+                pending = [d for d in pending if d.uuid not in outcome]
+                continue
             with ctx.db.session() as session:
                 _refuse_duplicate_ids(session, [d for d, _ in signed])
                 for state in states.values():
@@ -315,7 +327,7 @@ async def issue_one_async(
     costs no thread hand-off. Anything unusual (a supplied id, a list filling up, repeated
     collisions) goes down the general path in a thread."""
     assert makerspace.id is not None
-    if draft.fresh_id:
+    if draft.fresh_id and draft.idempotency is None:
         cached = ctx.issuing_state.get(makerspace.id)
         state: _IssuingState = (
             cached  # type: ignore[assignment]
@@ -378,6 +390,32 @@ def _issuing_state(ctx: ServiceContext, makerspace_id: int) -> _IssuingState:
     return state
 
 
+def _replay(
+    ctx: ServiceContext,
+    makerspace_id: int,
+    drafts: Sequence[Draft],
+    outcome: dict[str, dict[str, Any] | InvalidFieldError],
+) -> list[Draft]:
+    """The drafts still to issue. A draft whose Idempotency-Key is stored takes that
+    credential (its outcome, marked replayed) or, for a different request, the error."""
+    keys = [d.idempotency for d in drafts if d.idempotency is not None]
+    if not keys:
+        return list(drafts)
+    with ctx.db.session() as session:
+        found = idempotency.find(session, makerspace_id, keys)
+    remaining = []
+    for draft in drafts:
+        hit = found.get(draft.idempotency.key) if draft.idempotency is not None else None
+        if hit is None:
+            remaining.append(draft)
+        elif isinstance(hit, InvalidFieldError):
+            outcome[draft.uuid] = hit
+        else:
+            draft.uuid, draft.replayed = hit.uuid, True
+            outcome[draft.uuid] = hit.document
+    return remaining
+
+
 def _refuse_duplicate_ids(session: Any, drafts: Sequence[Draft]) -> None:
     ids = [str(d.document.get("id")) for d in drafts if "id" in d.document]
     if len(set(ids)) != len(ids):
@@ -437,7 +475,19 @@ def _rows(
             )
         )
     entries.sort(key=lambda row: (row["list_id"], row["idx"]))  # one lock order: no deadlock
-    return {CREDENTIAL_TABLE: credentials, STATUS_ENTRY_TABLE: entries, AUDIT_TABLE: events}
+    assert makerspace.id is not None
+    keys = [
+        idempotency.row(makerspace.id, draft.idempotency, draft.uuid)
+        for draft, _ in signed
+        if draft.idempotency is not None
+    ]
+    # The credential rows come first: the key rows refer to them.
+    return {
+        CREDENTIAL_TABLE: credentials,
+        STATUS_ENTRY_TABLE: entries,
+        AUDIT_TABLE: events,
+        IDEMPOTENCY_TABLE: keys,
+    }
 
 
 def _claims(signed: Sequence[tuple[Draft, dict[str, Any]]]) -> list[tuple[int, int]]:

@@ -255,3 +255,20 @@ class ShareLink(SQLModel, table=True):
     expires_at: datetime | None = _utc(nullable=True)
     revoked_at: datetime | None = _utc(nullable=True)
     created_by: str = Field(max_length=100)  # "holder" or "makerspace:<slug>"
+
+
+# --- retries that must not issue twice ------------------------------------------------------
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """An issuance request's `Idempotency-Key` (for a batch row: the key, '#', the row number),
+    stored in the transaction that stores its credential: a retry with the same key and the
+    same request gets that credential back instead of a second one."""
+
+    __tablename__ = "idempotency_key"
+
+    makerspace_id: int = Field(foreign_key="makerspace.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=300)
+    request_hash: str = Field(max_length=64)
+    credential_id: str = Field(foreign_key="credential.id", max_length=36, index=True)
+    created_at: datetime = _utc()

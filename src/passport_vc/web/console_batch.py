@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
-from passport_vc.services import batch
+from passport_vc.services import batch, idempotency
 from passport_vc.services.batch import CheckedRow
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import InvalidFieldError, ServiceError
@@ -236,6 +237,9 @@ def _preview_context(
         skipped=len(checked) - ready,
         filename=upload.filename,
         csv=base64.b64encode(upload.data).decode("ascii"),
+        # Sent back with the confirm button: a resubmitted confirmation (a reload, a double
+        # click) replays what the first one issued instead of issuing it again.
+        idempotency_key=secrets.token_urlsafe(18),
     )
 
 
@@ -269,6 +273,7 @@ async def batch_post(request: Request) -> Response:
                     request, 422, "Unknown action", "The action must be preview or issue."
                 )
             upload = await _uploaded(form, limit) if action == "preview" else _carried(form)
+            carried_key = form.get("idempotency_key")
         checked = await run_in_threadpool(_checked, ctx, signed, upload, limit)
     except HTTPException as exc:  # a malformed form, or a streamed body over the limit
         return error_page(request, exc.status_code, "The form cannot be read", str(exc.detail))
@@ -277,7 +282,11 @@ async def batch_post(request: Request) -> Response:
         return console_page(request, TEMPLATE, context, status_code=exc.status)
     if action == "preview":
         return console_page(request, TEMPLATE, _preview_context(ctx, signed, upload, checked))
-    return await _issue(request, ctx, signed, upload, checked)
+    try:
+        key = idempotency.parse_header(carried_key if isinstance(carried_key, str) else None)
+    except ServiceError as exc:
+        return error_page(request, exc.status, exc.title, exc.detail)
+    return await _issue(request, ctx, signed, upload, checked, key)
 
 
 async def _issue(
@@ -286,6 +295,7 @@ async def _issue(
     signed: SignedIn,
     upload: _Upload,
     checked: Sequence[CheckedRow],
+    key: str | None,
 ) -> Response:
     ready = [row for row in checked if row.error is None]
     if not ready:
@@ -295,7 +305,7 @@ async def _issue(
     actor = console_actor(request, signed.makerspace)
     try:
         result = await run_in_threadpool(
-            batch.issue_batch, ctx, actor, signed.makerspace, [row.raw for row in ready]
+            batch.issue_batch, ctx, actor, signed.makerspace, [row.raw for row in ready], None, key
         )
     except ServiceError as exc:
         return error_page(request, exc.status, exc.title, exc.detail)
