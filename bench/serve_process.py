@@ -81,7 +81,7 @@ class ServiceProcess:
                 continue
             # pid (comm) state ppid ...: comm may hold spaces, so split after its ")".
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.process.pid:
+            if ppid == self.process.pid and _is_worker(entry):
                 children.append(int(entry.name))
         return sorted(children)
 
@@ -105,6 +105,14 @@ class ServiceProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=15)
+
+
+def _is_worker(proc: Path) -> bool:
+    """A uvicorn worker, not multiprocessing's resource tracker (also a child)."""
+    try:
+        return b"resource_tracker" not in (proc / "cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def start_service(
