@@ -297,15 +297,17 @@ def test_the_passport_prints_on_one_a4_page(browser: Any, pages: Pages, screensh
     assert _pdf_pages(page.pdf(format="A4")) == 1
 
 
-def test_the_qr_on_screen_opens_the_badge_page(browser: Any, pages: Pages) -> None:
+@pytest.mark.parametrize("which", ["badge", "passport"])
+def test_the_qr_on_screen_opens_the_page(browser: Any, pages: Pages, which: str) -> None:
+    url = pages.badge if which == "badge" else pages.passport
     page = pages.site.new_page(browser, viewport={"width": 1280, "height": 900})
-    page.goto(pages.badge)
+    page.goto(url)
     qr = page.locator("img.qr").first
     qr.scroll_into_view_if_needed()
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", qr.element_handle())
     image = Image.open(io.BytesIO(qr.screenshot())).convert("L")
     found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    assert [code.text for code in found] == [pages.badge]
+    assert [code.text for code in found] == [url]
 
 
 def test_the_audit_finds_what_it_looks_for(browser: Any, site: Site) -> None:

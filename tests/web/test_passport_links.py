@@ -186,7 +186,9 @@ def test_names_on_the_passport_page_are_escaped(
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;dryer&lt;/b&gt;" in links
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in links
     assert "&lt;i&gt;Trotec&lt;/i&gt; Speedy" in links
-    assert "<script" not in html and "<img" not in html and "<i>" not in html
+    # The only image is the passport's own QR code.
+    assert "<script" not in html and "<i>" not in html
+    assert html.count("<img") == 1 and '<img class="qr" src="/passports/' in html
 
 
 # --- the contract page -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from sqlalchemy import exists, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from passport_vc.dids.syntax import parse_did
 from passport_vc.errors import DidResolutionError, MalformedValueError
@@ -212,25 +212,38 @@ def _stamp(moment: datetime | None) -> str | None:
 # --- the passport -------------------------------------------------------------------------------
 
 
+def _check_live(session: Session, did: str, token: str | None) -> None:
+    """NotFoundError (always the same) unless `token` is a live share link of `did`."""
+    if not token or len(token) > MAX_TOKEN_LENGTH or len(did) > 2000:
+        raise NotFoundError(NOT_FOUND)
+    link = session.execute(
+        select(ShareLink).where(col(ShareLink.token_hash) == hash_token(token))
+    ).scalar_one_or_none()
+    now = utc_now()
+    if (
+        link is None
+        or not secrets.compare_digest(link.holder, did)
+        or link.revoked_at is not None
+        or (link.expires_at is not None and link.expires_at <= now)
+    ):
+        raise NotFoundError(NOT_FOUND)
+
+
+def shared_page_url(ctx: ServiceContext, did: str, token: str | None) -> str:
+    """The passport page's URL with its token, when the token is live (for its QR code)."""
+    with ctx.db.session() as session:
+        _check_live(session, did, token)
+    assert token is not None
+    return passport_url(ctx, did, quote(token, safe=""))
+
+
 def open_passport(
     ctx: ServiceContext, did: str, token: str | None
 ) -> list[tuple[str, dict[str, Any]]]:
     """(uuid, signed document) of every badge issued to `did`, oldest first, when `token` is a
     live share link of `did`'s passport; NotFoundError (the same one) otherwise."""
-    if not token or len(token) > MAX_TOKEN_LENGTH or len(did) > 2000:
-        raise NotFoundError(NOT_FOUND)
-    now = utc_now()
     with ctx.db.session() as session:
-        link = session.execute(
-            select(ShareLink).where(col(ShareLink.token_hash) == hash_token(token))
-        ).scalar_one_or_none()
-        if (
-            link is None
-            or not secrets.compare_digest(link.holder, did)
-            or link.revoked_at is not None
-            or (link.expires_at is not None and link.expires_at <= now)
-        ):
-            raise NotFoundError(NOT_FOUND)
+        _check_live(session, did, token)
         records = (
             session.execute(
                 select(CredentialRecord)

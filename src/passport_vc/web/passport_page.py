@@ -56,6 +56,9 @@ def passport_page(
             "facilities": passports.machines_operated(ctx, did),
             "presentation_url": f"/passports/{quote(did, safe='')}/presentation.json"
             f"?token={quote(token, safe='')}",
+            "qr_url": f"/passports/{quote(did, safe='')}/qr.svg?token={quote(token, safe='')}",
+            "qr_png_url": f"/passports/{quote(did, safe='')}/qr.png"
+            f"?token={quote(token, safe='')}",
         },
     )
     response.headers.update(routes_passports.PRIVATE)
