@@ -266,7 +266,7 @@ def test_keyboard_only_sign_in_and_visible_focus(browser: Any, pages: Pages) -> 
 
 @pytest.mark.parametrize("width", [360, 768])
 def test_pages_fit_a_phone_without_sideways_scrolling(
-    browser: Any, pages: Pages, width: int, screenshots: Path
+    browser: Any, pages: Pages, width: int
 ) -> None:
     page = pages.site.new_page(
         browser, viewport={"width": width, "height": 780}, is_mobile=True, has_touch=True
@@ -276,8 +276,6 @@ def test_pages_fit_a_phone_without_sideways_scrolling(
         page.goto(url)
         if (overflow := page.evaluate(OVERFLOW)) > 0:
             wide[name] = overflow
-        if width == 360 and name == "passport":
-            page.screenshot(path=screenshots / "passport-phone.png", full_page=True)
     assert wide == {}
 
 

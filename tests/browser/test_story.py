@@ -110,6 +110,9 @@ def test_issue_share_verify_revoke(browser: Any, site: Site, screenshots: Path) 
     assert "Fablab Nairobi" in body and "A makerspace registered here" in body
     assert "Laser cutting — level 3" in body
     employer.screenshot(path=screenshots / "passport-valid.png", full_page=True)
+    employer.set_viewport_size({"width": 360, "height": 780})
+    employer.screenshot(path=screenshots / "passport-phone.png", full_page=True)
+    employer.set_viewport_size({"width": 1280, "height": 900})
 
     # The verifier page, with the badge's JSON pasted: valid, in plain words.
     with site.api() as api:
