@@ -5,6 +5,7 @@ failures logged without the secret."""
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.service.conftest import ADMIN, HOLDER, Hub, make_settings, register
+from tests.service.test_passports import share
 
 from passport_vc.api.app import create_app
+from passport_vc.keys import SigningKey
 from passport_vc.services.context import ServiceContext, open_service
 
 SMALL = {
@@ -140,3 +143,22 @@ def test_limits_can_be_switched_off(tmp_path: Path, database_url: str) -> None:
             assert {client.post("/challenges").status_code for _ in range(6)} == {201}
     finally:
         opened.close()
+
+
+def test_guessable_secrets_have_256_bits(alice: TestClient) -> None:
+    """Guessing is throttled above; what there is to guess is 256 random bits per API key and
+    per share token (32 bytes of base64url), which no rate makes feasible."""
+    hubs = [register(alice, f"Fablab {n}") for n in range(2)]
+    keys = [hub.api_key for hub in hubs]
+    assert keys[0] != keys[1]
+    for key in keys:
+        assert key.startswith("pvc_")
+        assert len(base64.urlsafe_b64decode(key[4:] + "=")) == 32
+    maker = SigningKey.generate()
+    alice.post(
+        f"/makerspaces/{hubs[0].slug}/badges",
+        json={**BADGE, "holder": maker.did_key},
+        headers=hubs[0].auth,
+    )
+    token = share(alice, maker)["url"].split("token=", 1)[1]
+    assert len(base64.urlsafe_b64decode(token + "=")) == 32
