@@ -79,6 +79,13 @@ def _refusal(address: IPAddress) -> str | None:
     return next((reason for refused, reason in checks if refused), None)
 
 
+def is_localhost_name(host: str) -> bool:
+    """True for `localhost` and its subdomains (RFC 6761 §6.3), in any case, with or without
+    a trailing dot: names that always mean this machine."""
+    name = host.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
+
+
 def check_address(ip: str) -> IPAddress:
     """Parse `ip` and return it if it is a public unicast address; else raise DidResolutionError."""
     try:
@@ -232,13 +239,19 @@ class HttpsFetcher:
         return _Target(url=url, tls=scheme == "https", host=host, port=port, path=path)
 
     def _addresses(self, target: _Target, timeout: float) -> list[str]:
+        private_allowed = self._private_hosts.matches(target.host, target.port)
+        if not private_allowed and is_localhost_name(target.host):
+            # Not even looked up: the name means this machine whatever a resolver answers.
+            raise DidResolutionError(
+                f"refusing to fetch from {target.host}: localhost names are loopback (RFC 6761)"
+            )
         if is_ip_literal(target.host):
             addresses = [target.host]
         else:
             addresses = _resolve_within(self._resolve_host, target.host, target.port, timeout)
         if not addresses:
             raise DidResolutionError(f"host {target.host} has no address")
-        if not self._private_hosts.matches(target.host, target.port):
+        if not private_allowed:
             for ip in addresses:
                 # Every answer must be public: a mixed answer is how rebinding attacks start.
                 try:

@@ -129,7 +129,10 @@ def coordinate(value: Any, path: str, bound: float) -> float:
     """A latitude (bound 90) or longitude (bound 180) in decimal degrees."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise OkwError(path, f"must be a number in decimal degrees, got {_kind(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float is out of range too
+        number = math.inf
     if not math.isfinite(number) or not -bound <= number <= bound:
         raise OkwError(path, f"must be between -{bound:g} and {bound:g}")
     return number

@@ -12,6 +12,7 @@ A different dictionary needs a new version (`PVC2:`), and decoders keep the old 
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,9 @@ VERSION = 1
 PREFIX = f"PVC{VERSION}:"
 MAX_JSON_BYTES = 64 * 1024
 """The most a payload may decompress to (a signed badge is about 4-5 KiB): a zip bomb stops."""
+MAX_PAYLOAD_CHARS = len("PVC9999:") + 3 * (MAX_JSON_BYTES + 1024) // 2
+"""Longer than any payload `encode_offline` writes (DEFLATE grows incompressible input by a
+few bytes per 16 KiB; base45 writes 3 characters per 2 bytes): refused before decoding."""
 
 # Ordered from the least to the most frequent, since DEFLATE codes short distances (the end
 # of the dictionary) in fewer bits. The body is a typical badge, in the order the service
@@ -176,7 +180,10 @@ def encode_offline(credential: Mapping[str, Any]) -> str:
     """The QR payload of a signed credential (`PVC1:` and base45 alphanumerics)."""
     if not isinstance(credential, Mapping):
         raise OfflineQrError("an offline QR carries one credential, a JSON object")
-    raw = compact_json(credential)
+    try:
+        raw = compact_json(credential)
+    except (ValueError, TypeError, RecursionError) as exc:  # NaN, a lone surrogate, bytes...
+        raise OfflineQrError(f"the credential is not JSON: {exc}") from None
     if len(raw) > MAX_JSON_BYTES:
         raise OfflineQrLimitError(
             f"the credential is {len(raw)} bytes of JSON, over {MAX_JSON_BYTES}"
@@ -201,16 +208,29 @@ def _no_constant(name: str) -> Any:
     raise OfflineQrError(f"JSON: {name} is not a JSON number")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise OfflineQrError(f"JSON: {text[:40]} is not a finite number")
+    return number
+
+
 def decode_offline(text: str) -> dict[str, Any]:
     """The credential in an offline QR payload, exactly as it was signed; OfflineQrError
     (OfflineQrLimitError past MAX_JSON_BYTES) naming what is wrong otherwise."""
     if not isinstance(text, str):
         raise OfflineQrError("the payload must be text")
+    if len(text) > MAX_PAYLOAD_CHARS:
+        raise OfflineQrLimitError(
+            f"the payload is {len(text)} characters, over {MAX_PAYLOAD_CHARS}: no credential of "
+            f"at most {MAX_JSON_BYTES} bytes encodes to that"
+        )
     head, colon, body = text.partition(":")
     if not colon or not head.startswith("PVC"):
         raise OfflineQrError(f"not an offline credential: it must start with {PREFIX!r}")
     version_text = head[3:]
-    version = int(version_text) if version_text.isdecimal() and version_text.isascii() else None
+    plain_number = version_text.isdecimal() and version_text.isascii() and len(version_text) < 5
+    version = int(version_text) if plain_number else None
     dictionary = _DICTIONARIES.get(version) if version is not None else None
     if dictionary is None or f"PVC{version}" != head:
         raise OfflineQrError(
@@ -234,10 +254,17 @@ def decode_offline(text: str) -> dict[str, Any]:
         raise OfflineQrError(f"the JSON is not UTF-8 ({exc.reason} at {exc.start})") from exc
     try:
         document = json.loads(
-            decoded, object_pairs_hook=_no_duplicates, parse_constant=_no_constant
+            decoded,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_float=_finite,
         )
     except json.JSONDecodeError as exc:
         raise OfflineQrError(f"JSON: {exc.msg} at {exc.pos}") from exc
+    except RecursionError:
+        raise OfflineQrError("JSON: arrays or objects nested too deeply") from None
+    except ValueError as exc:  # an integer of more digits than int() reads (4300)
+        raise OfflineQrError(f"JSON: a number has too many digits ({exc})") from None
     if not isinstance(document, dict):
         raise OfflineQrError(
             f"the payload holds a JSON {type(document).__name__}, not a credential object"
@@ -249,6 +276,7 @@ __all__ = [
     "BASE45_ALPHABET",
     "DICTIONARY_V1",
     "MAX_JSON_BYTES",
+    "MAX_PAYLOAD_CHARS",
     "PREFIX",
     "OfflineQrError",
     "OfflineQrLimitError",

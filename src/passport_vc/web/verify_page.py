@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from passport_vc.api.strict_json import json_body_problem
 from passport_vc.errors import PassportVcError
 from passport_vc.services import challenges, credentials
 from passport_vc.services.context import ServiceContext
@@ -173,7 +174,7 @@ def _parse(text: str) -> dict[str, Any]:
     """The JSON object pasted, unwrapped from an API answer (`{"verifiableCredential": …}`)."""
     try:
         document = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
         where = f" (line {line}, column {column})" if line is not None else ""
         raise PageError(
@@ -182,6 +183,9 @@ def _parse(text: str) -> dict[str, Any]:
             f"What was given is not valid JSON{where}. Paste the badge exactly as it was "
             "downloaded: it starts with {{ and ends with }}.",
         ) from None
+    # What the API refuses (duplicate keys, NaN, nesting past its depth…), the page refuses.
+    if (problem := json_body_problem(text.encode("utf-8", "surrogatepass"))) is not None:
+        raise PageError(400, "That is not JSON", f"What was given is not valid JSON: {problem}.")
     if isinstance(document, Mapping) and "type" not in document:
         for key in ("verifiableCredential", "verifiablePresentation", "presentation"):
             inner = document.get(key)
