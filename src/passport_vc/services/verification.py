@@ -51,10 +51,14 @@ class LocalFirstDidResolver:
     def resolve(self, did: str) -> dict[str, Any]:
         if did == service_identity.service_did(self._ctx):
             return service_identity.did_document(self._ctx)
-        with self._ctx.db.session() as session:
-            hosted = makerspaces.by_did(session, did)
-            if hosted is not None:
-                return makerspaces.did_document(session, hosted)
+        try:
+            with self._ctx.db.session() as session:
+                hosted = makerspaces.by_did(session, did)
+                if hosted is not None:
+                    return makerspaces.did_document(session, hosted)
+        except StoreUnavailableError as exc:
+            _note_store_failure(exc)
+            raise
         if did.startswith(_hosted_prefix(self._ctx)):
             raise DidResolutionError(f"{did} is not a makerspace registered on this service")
         return self._remote.resolve(did)
@@ -62,6 +66,32 @@ class LocalFirstDidResolver:
 
 def _hosted_prefix(ctx: ServiceContext) -> str:
     return did_web_from_url(ctx.public_url, ["makerspaces"]) + ":"
+
+
+# The database failures the resolvers met while a Verifier call ran. The engine turns any
+# resolver failure into a "not verified" problem (dids.dereference catches every exception);
+# our own database being down is no property of the credential: the call raises it (503).
+_store_failures: ContextVar[list[StoreUnavailableError] | None] = ContextVar(
+    "store_failures", default=None
+)
+
+
+def _note_store_failure(exc: StoreUnavailableError) -> None:
+    found = _store_failures.get()
+    if found is not None:
+        found.append(exc)
+
+
+@contextlib.contextmanager
+def _store_failures_raise() -> Iterator[None]:
+    found: list[StoreUnavailableError] = []
+    token = _store_failures.set(found)
+    try:
+        yield
+    finally:
+        _store_failures.reset(token)
+    if found:
+        raise found[0]
 
 
 # The cached copies a status check fell back on, by URL (set while a Verifier call runs).
@@ -85,6 +115,9 @@ class StatusListFetcher:
         if list_id is not None:
             try:
                 body = status_lists.render_list(self._ctx, list_id).body
+            except StoreUnavailableError as exc:
+                _note_store_failure(exc)
+                raise
             except PassportVcError as exc:
                 raise StatusListError(
                     f"{url}: {exc.detail}", problem_type=errors.STATUS_RETRIEVAL_ERROR
@@ -134,8 +167,12 @@ class StatusListFetcher:
 
     def _from_copy(self, url: str, failure: str) -> Mapping[str, Any]:
         problem_detail = f"status list {url} could not be retrieved: {failure}"
-        with self._ctx.db.session() as session:
-            copy = session.get(StatusListCopy, url) if len(url) <= COPY_URL_MAX else None
+        try:
+            with self._ctx.db.session() as session:
+                copy = session.get(StatusListCopy, url) if len(url) <= COPY_URL_MAX else None
+        except StoreUnavailableError as exc:
+            _note_store_failure(exc)
+            raise
         if copy is None:
             raise StatusListError(problem_detail, problem_type=errors.STATUS_RETRIEVAL_ERROR)
         age = max(0.0, (utc_now() - copy.fetched_at).total_seconds())
@@ -207,7 +244,7 @@ class Verifier:
         )
 
     def verify_credential(self, credential: Any) -> dict[str, Any]:
-        with self.status_resolver.copies_used() as copies:
+        with _store_failures_raise(), self.status_resolver.copies_used() as copies:
             result = verify_credential(credential, self._options())
         if isinstance(credential, Mapping):
             self._describe(credential, result)
@@ -220,7 +257,7 @@ class Verifier:
         proof_challenge = _proof_challenge(presentation)
         wanted = challenge if challenge is not None else proof_challenge
         fresh = wanted is None or challenges.consume_challenge(self.ctx, wanted)
-        with self.status_resolver.copies_used() as copies:
+        with _store_failures_raise(), self.status_resolver.copies_used() as copies:
             result = verify_presentation(
                 presentation, self._options(challenge=wanted, domain=domain)
             )
