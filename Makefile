@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := interop/node_modules/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint typecheck bench bench-http screenshots chromium clean
+.PHONY: run test lint typecheck bench bench-http load fault-pg screenshots chromium clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11" >&2; exit 1; }
@@ -57,6 +57,17 @@ bench: $(STAMP)
 # Issuance over HTTP on PostgreSQL (127.0.0.1:5432) and SQLite; takes a few minutes.
 bench-http: $(STAMP)
 	$(BIN)/python bench/bench_http.py --backend both
+
+# Mixed load (issue, verify, status reads, revocations, presentations, passports) for 60 s on
+# PostgreSQL with 2 workers, then an audit that every acknowledged write is stored and served.
+load: $(STAMP)
+	$(BIN)/python bench/load_mix.py
+
+# Restarts the local PostgreSQL (pg_ctlcluster) in the middle of a load: 503 with Retry-After
+# meanwhile, recovery without a restart of passport-vc, nothing acknowledged lost. Not run by
+# `make test`: it takes the database away from anything else using it.
+fault-pg: $(STAMP)
+	$(BIN)/python bench/fault_pg_restart.py
 
 # The README's screenshots, taken by the browser tests into docs/screenshots/.
 screenshots: $(STAMP) chromium
