@@ -25,27 +25,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from serve_process import CLK_TCK, ServiceProcess, processes, start_service
+from bench_common import (
+    Backend,
+    CpuSnapshot,
+    CpuUsage,
+    add_env_option,
+    add_postgres_url_option,
+    cpu_between,
+    cpu_snapshot,
+    fresh_backend,
+    interrupt_on_sigterm,
+    library_sign_rate,
+    percentile,
+    run_async,
+    shield_signals,
+    temp_work_dir,
+)
+from serve_process import BENCH_ADMIN_TOKEN, ServiceProcess, start_bench_server
 
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 SKILLS = ("LASER-CUT", "FDM-PRINT", "SOLDER-THT", "CNC-ROUTER")
-ADMIN_TOKEN = "bench-admin-token-0123456789"
-MASTER_KEY = "B" * 43
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def badge_row(i: int) -> dict[str, Any]:
@@ -56,66 +65,17 @@ def badge_row(i: int) -> dict[str, Any]:
 
 
 def library_rate(count: int) -> float:
-    """Badges per second built and signed in-process (one core), as the server signs them."""
-    from passport_vc.keys import SigningKey
-    from passport_vc.services import issuance
-    from passport_vc.services.badge_requests import parse_badge_request
-    from passport_vc.services.context import ServiceContext
-    from passport_vc.settings import load_settings
-    from passport_vc.store import Makerspace
-    from passport_vc.taxonomy import load_taxonomy
-
-    settings = load_settings(public_url="http://127.0.0.1:8000")
-    # draft_badge and _sign read only the settings and the taxonomy: no database, no key store.
-    ctx = ServiceContext(
-        settings=settings,
-        db=cast(Any, None),
-        master_key=cast(Any, None),
-        taxonomy=load_taxonomy(),
-    )
-    did = "did:web:127.0.0.1%3A8000:makerspaces:bench"
-    makerspace = Makerspace(
-        id=1,
-        slug="bench",
-        name="Bench Lab",
-        did=did,
-        did_method="web",
-        api_key_hash="-",
-        api_key_hint="-",
-    )
-    key = SigningKey(hashlib.sha256(b"bench-http").digest())
-    method = f"{did}#key-1"
-
-    def one(i: int) -> dict[str, Any]:
-        request = parse_badge_request(badge_row(i), ctx.taxonomy)
-        draft = issuance.draft_badge(ctx, makerspace, request)
-        draft.indices = {"revocation": (1, i * 7 % 131_072), "suspension": (2, i * 13 % 131_072)}
-        return issuance._sign(draft, ctx, key, method)
-
-    for i in range(100):  # learn the shapes and load the contexts, as a running server has
-        one(i)
-    start = time.perf_counter()
-    for i in range(count):
-        one(i)
-    return count / (time.perf_counter() - start)
+    """Badges per second built and signed in-process (one core), as the server signs them:
+    the rows the HTTP clients send (badge_row), sign only (bench_common.library_sign_rate)."""
+    return library_sign_rate(count, badge_row)
 
 
 # --- the server -------------------------------------------------------------------------------
 
 
-def machine_busy_seconds() -> float:
-    """CPU seconds all CPUs spent busy since boot (everything but idle and iowait)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK
-
-
 @dataclass
 class Snapshot:
-    at: float
-    server: tuple[float, float]
-    client: float
-    busy: float
-    postgres: dict[int, float]
+    cpu: CpuSnapshot
     pg: tuple[int, int, int] | None  # commits, rollbacks, sessions of the bench database
 
 
@@ -123,64 +83,24 @@ class Snapshot:
 class Usage:
     """What one phase cost, in total (divide by the badges for per-badge figures)."""
 
-    seconds: float
-    server_user: float
-    server_system: float
-    client: float
-    postgres: float | None
-    others: float  # CPU seconds of everything else on the machine
+    cpu: CpuUsage
     rollbacks: int | None
     sessions: int | None
 
 
-def snapshot(server: ServiceProcess, admin_url: str, database: str | None) -> Snapshot:
-    postgres = (
-        {pid: u + s for pid, u, s in processes(lambda stat: stat[0] == "postgres")}
-        if database
-        else {}
-    )
+def snapshot(server: ServiceProcess, store: Backend) -> Snapshot:
+    database = store.database
     return Snapshot(
-        time.perf_counter(),
-        server.cpu_seconds(),
-        time.process_time(),
-        machine_busy_seconds(),
-        postgres,
-        pg_stat(admin_url, database) if database else None,
+        cpu_snapshot(server, postgres=database is not None),
+        pg_stat(store.admin_url or "", database) if database else None,
     )
 
 
 def usage_between(a: Snapshot, b: Snapshot) -> Usage:
-    server_user = b.server[0] - a.server[0]
-    server_system = b.server[1] - a.server[1]
-    client = b.client - a.client
-    postgres = None
-    if a.pg is not None:
-        postgres = sum(cpu - a.postgres.get(pid, 0.0) for pid, cpu in b.postgres.items())
-    others = (b.busy - a.busy) - server_user - server_system - client - (postgres or 0.0)
     return Usage(
-        seconds=b.at - a.at,
-        server_user=server_user,
-        server_system=server_system,
-        client=client,
-        postgres=postgres,
-        others=max(others, 0.0),
+        cpu=cpu_between(a.cpu, b.cpu),
         rollbacks=b.pg[1] - a.pg[1] if a.pg and b.pg else None,
         sessions=b.pg[2] - a.pg[2] if a.pg and b.pg else None,
-    )
-
-
-def start_server(
-    data_dir: Path, database_url: str, workers: int, extra_env: dict[str, str] | None = None
-) -> ServiceProcess:
-    return start_service(
-        data_dir,
-        database_url,
-        workers=workers,
-        admin_token=ADMIN_TOKEN,
-        master_key=MASTER_KEY,
-        # One API key at hundreds of badges a second is the load we measure, not abuse.
-        extra_env={"PASSPORT_VC_RATE_LIMITS_ENABLED": "false", **(extra_env or {})},
-        startup_seconds=90.0,
     )
 
 
@@ -252,10 +172,7 @@ class LoadResult:
         return len(self.latencies)
 
     def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+        return percentile(self.latencies, q)
 
 
 async def _client(
@@ -307,19 +224,9 @@ def run_load(port: int, requests: list[bytes], clients: int, seconds: float) -> 
         )
 
     started = time.perf_counter()
-    _run(main())
+    run_async(main())
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _run(coroutine: Any) -> Any:
-    try:
-        import uvloop
-
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            return runner.run(coroutine)
-    except ImportError:
-        return asyncio.run(coroutine)
 
 
 @dataclass
@@ -364,7 +271,7 @@ def run_batches(
         await asyncio.gather(*(send(b) for b in bodies))
 
     started = time.perf_counter()
-    _run(main())
+    run_async(main())
     return BatchResult(time.perf_counter() - started, issued, failed, requests_failed, sample)
 
 
@@ -395,30 +302,13 @@ def pg_stat(admin_url: str, database: str) -> tuple[int, int, int]:
 def bench_backend(
     backend: str, args: argparse.Namespace, cleanup: contextlib.ExitStack
 ) -> BackendFigures:
-    work = Path(tempfile.mkdtemp(prefix=f"pvc-bench-{backend}-"))
-    cleanup.callback(shutil.rmtree, work, ignore_errors=True)
-    database = None
-    if backend == "postgresql":
-        import psycopg
-
-        database = f"pvc_bench_{uuid.uuid4().hex[:10]}"
-
-        def drop() -> None:
-            with psycopg.connect(args.postgres_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-        cleanup.callback(drop)
-        with psycopg.connect(args.postgres_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{database}"')
-        url = f"{args.postgres_url.rsplit('/', 1)[0]}/{database}"
-    else:
-        url = f"sqlite:///{work / 'passport-vc.sqlite3'}"
-
+    work = temp_work_dir(f"pvc-bench-{backend}-", cleanup)
+    store = fresh_backend(backend, args.postgres_url, work, cleanup, prefix="pvc_bench_")
     print(f"[{backend}] starting passport-vc serve --workers {args.workers} ...", flush=True)
-    server = start_server(work, url, args.workers, dict(args.env))
+    server = start_bench_server(work, store.url, args.workers, dict(args.env))
     cleanup.callback(server.stop, grace=5.0)  # in-flight batches are not waited for
     port = server.port
-    status, hub = post_json(port, "/makerspaces", {"name": "Bench HTTP"}, ADMIN_TOKEN)
+    status, hub = post_json(port, "/makerspaces", {"name": "Bench HTTP"}, BENCH_ADMIN_TOKEN)
     assert status == 201, hub
     requests = [
         _request(
@@ -434,19 +324,21 @@ def bench_backend(
         warm = run_load(port, requests, args.clients, args.warmup)
         print(f"[{backend}] warm-up: {warm.ok} badges, {warm.errors} errors", flush=True)
     print(f"[{backend}] single badges: {args.clients} clients for {args.seconds:g} s", flush=True)
-    before = snapshot(server, args.postgres_url, database)
+    before = snapshot(server, store)
     load = run_load(port, requests, args.clients, args.seconds)
-    load.usage = usage_between(before, snapshot(server, args.postgres_url, database))
+    load.usage = usage_between(before, snapshot(server, store))
     batch = None
     if args.batch_total > 0:
-        status, batch_hub = post_json(port, "/makerspaces", {"name": "Bench Batch"}, ADMIN_TOKEN)
+        status, batch_hub = post_json(
+            port, "/makerspaces", {"name": "Bench Batch"}, BENCH_ADMIN_TOKEN
+        )
         assert status == 201, batch_hub
         print(
             f"[{backend}] batch: {args.batch_total} badges in requests of {args.batch_size} "
             f"rows, {args.batch_concurrency} at a time",
             flush=True,
         )
-        before = snapshot(server, args.postgres_url, database)
+        before = snapshot(server, store)
         batch = run_batches(
             port,
             batch_hub["api_key"],
@@ -455,7 +347,7 @@ def bench_backend(
             args.batch_size,
             args.batch_concurrency,
         )
-        batch.usage = usage_between(before, snapshot(server, args.postgres_url, database))
+        batch.usage = usage_between(before, snapshot(server, store))
     return BackendFigures(backend, load, batch)
 
 
@@ -467,13 +359,13 @@ def _cost_row(backend: str, usage: Usage | None, badges: int) -> str:
     if usage is None or badges == 0:
         return f"{backend:<11}{'-':>10}"
     per = 1e6 / badges
-    server = usage.server_user + usage.server_system
+    cpu = usage.cpu
     cells = [
-        f"{server * per:.0f}",
-        f"{usage.server_system * per:.0f}",
-        f"{usage.client * per:.0f}",
-        f"{usage.postgres * per:.0f}" if usage.postgres is not None else "-",
-        f"{usage.others / usage.seconds:.2f}",
+        f"{cpu.server * per:.0f}",
+        f"{cpu.server_system * per:.0f}",
+        f"{cpu.client * per:.0f}",
+        f"{cpu.postgres * per:.0f}" if cpu.postgres is not None else "-",
+        f"{cpu.others / cpu.seconds:.2f}",
         str(usage.rollbacks) if usage.rollbacks is not None else "-",
         str(usage.sessions) if usage.sessions is not None else "-",
     ]
@@ -543,18 +435,6 @@ def report(library: float, figures: list[BackendFigures], args: argparse.Namespa
     print(COST_NOTE)
 
 
-def _setting(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name.startswith("PASSPORT_VC_"):
-        raise argparse.ArgumentTypeError("expected PASSPORT_VC_NAME=VALUE")
-    return name, value
-
-
-def _interrupt(_signum: int, _frame: Any) -> None:
-    """SIGTERM unwinds like Ctrl-C, so the cleanup still stops the server."""
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
@@ -566,23 +446,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--batch-concurrency", type=int, default=2)
     parser.add_argument("--library-badges", type=int, default=3000)
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("PASSPORT_VC_TEST_POSTGRES_URL", DEFAULT_PG_URL),
-        help="a database on the server where the bench may CREATE and DROP its own",
-    )
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        type=_setting,
-        metavar="NAME=VALUE",
-        help="a setting for the server, e.g. PASSPORT_VC_DATABASE_POOL_SIZE=40 (repeatable)",
-    )
+    add_postgres_url_option(parser)
+    add_env_option(parser, "PASSPORT_VC_DATABASE_POOL_SIZE=40")
     args = parser.parse_args()
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupt_on_sigterm()
     on_interrupt = signal.getsignal(signal.SIGINT)
     print(f"library: building and signing {args.library_badges} badges ...", flush=True)
     library = library_rate(args.library_badges)
@@ -593,12 +462,10 @@ def main() -> None:
                 try:
                     figures.append(bench_backend(backend, args, cleanup))
                 finally:
-                    # A second Ctrl-C (or a SIGTERM) must not cut the cleanup short.
-                    signal.signal(signal.SIGINT, signal.SIG_IGN)
-                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                    shield_signals()
                     print(f"[{backend}] stopping the server, removing its data", flush=True)
             signal.signal(signal.SIGINT, on_interrupt)
-            signal.signal(signal.SIGTERM, _interrupt)
+            interrupt_on_sigterm()
     except KeyboardInterrupt:
         print("\ninterrupted; the servers are stopped and the databases dropped", file=sys.stderr)
         sys.exit(130)

@@ -11,6 +11,7 @@ Usage: python bench/bench_sign_verify.py [N]   (default 3000 badges; the naive p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 import time
@@ -103,7 +104,9 @@ def main() -> None:
         for b in badges[:20]:
             sign_credential(b, key, opts)  # learn the shapes, as a running service has
         figures[f"{suite} sign"] = rate(
-            "sign (checks + proof)", badges, lambda b, o=opts: sign_credential(b, key, o)
+            "sign (checks + proof)",
+            badges,
+            functools.partial(sign_credential, key=key, options=opts),
         )
         signed = [sign_credential(b, key, opts) for b in badges]
         for d in signed[:20]:

@@ -42,11 +42,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import load_mix
+from bench_common import (
+    add_postgres_url_option,
+    fresh_backend,
+    interrupt_on_sigterm,
+    run_async,
+    shield_signals,
+    work_dir,
+)
 from load_client import (
-    DEFAULT_PG_URL,
     ERROR,
     OK,
-    RATE_LIMITS_NOTE,
     UNAVAILABLE,
     AuditReport,
     Ledger,
@@ -56,16 +62,11 @@ from load_client import (
     Sample,
     audit,
     endpoint_table,
-    fresh_backend,
-    interrupt_on_sigterm,
     print_audit,
-    run_async,
     setup,
-    shield_signals,
-    start_server,
     status_timeline,
-    work_dir,
 )
+from serve_process import RATE_LIMITS_NOTE, start_bench_server
 
 MIX = {"issue": 45.0, "verify": 40.0, "status_change": 15.0}
 FULL_MIX = load_mix.MIX  # --full-mix: every endpoint of the mixed load, presentations too
@@ -324,11 +325,7 @@ def main() -> int:
         "--full-mix", action="store_true", help="the whole mix of load_mix.py, not just writes"
     )
     parser.add_argument("--cluster", default=None, help="VERSION/NAME (default: newest, main)")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("PASSPORT_VC_TEST_POSTGRES_URL", DEFAULT_PG_URL),
-        help="a database on the server where the script may CREATE and DROP its own",
-    )
+    add_postgres_url_option(parser)
     args = parser.parse_args()
     args.cluster = args.cluster or default_cluster()
     interrupt_on_sigterm()
@@ -342,9 +339,11 @@ def main() -> int:
         try:
             with work_dir("pvc-fault-") as (work, cleanup):
                 try:
-                    backend = fresh_backend("postgresql", args.postgres_url, work, cleanup)
+                    backend = fresh_backend(
+                        "postgresql", args.postgres_url, work, cleanup, prefix="pvc_load_"
+                    )
                     print(f"starting passport-vc serve --workers {args.workers} ...", flush=True)
-                    server = start_server(work, backend, args.workers)
+                    server = start_bench_server(work, backend.url, args.workers)
                     cleanup.callback(server.stop, grace=5.0)
                     client = MixClient(server.base_url, Ledger(), [], Recorder())
                     mix = FULL_MIX if args.full_mix else MIX

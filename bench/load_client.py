@@ -1,6 +1,8 @@
-"""The pieces bench/load_mix.py and bench/fault_pg_restart.py share: a fresh database, the
-server, the mixed-load asyncio client (httpx, keep-alive, loopback only), the ledger of what the
-service acknowledged, the lost-write audit, the in-process baseline and the report tables.
+"""The pieces bench/load_mix.py and bench/fault_pg_restart.py share: the mixed-load asyncio
+client (httpx, keep-alive, loopback only), the ledger of what the service acknowledged, the
+lost-write audit, the GET /health baseline and the report tables. The database, the server, the
+signals, CPU accounting and the library baseline are in bench/bench_common.py and
+bench/serve_process.py.
 
 Nothing here talks to anything but 127.0.0.1 and the PostgreSQL server named by the caller.
 """
@@ -13,123 +15,26 @@ import hashlib
 import json
 import os
 import random
-import shutil
-import signal
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from serve_process import CLK_TCK, ServiceProcess, processes, start_service
+from bench_common import Backend, CpuUsage, Library, percentile
+from serve_process import BENCH_ADMIN_TOKEN
 
-ADMIN_TOKEN = "load-admin-token-0123456789"
-MASTER_KEY = "B" * 43
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DOMAIN = "door.fablab.example"
 PROBLEM_JSON = "application/problem+json"
 
 # Operation names, in report order; each is one or two HTTP requests.
 OPS = ("issue", "verify", "status_read", "status_change", "presentation", "passport")
-
-T = TypeVar("T")
-
-
-# --- the database and the server --------------------------------------------------------------
-
-
-@dataclass
-class Backend:
-    """Where the server keeps its data: the URL it is given, and how to reach it from here."""
-
-    name: str  # "postgresql" or "sqlite"
-    url: str
-    admin_url: str | None = None  # the PostgreSQL database the fresh one was created from
-    database: str | None = None  # the fresh PostgreSQL database's name
-
-
-def fresh_backend(
-    backend: str, postgres_url: str, work: Path, cleanup: contextlib.ExitStack
-) -> Backend:
-    """A fresh PostgreSQL database (dropped by `cleanup`) or a SQLite file under `work`."""
-    if backend == "sqlite":
-        return Backend("sqlite", f"sqlite:///{work / 'passport-vc.sqlite3'}")
-    import psycopg
-
-    database = f"pvc_load_{uuid.uuid4().hex[:10]}"
-
-    def drop() -> None:
-        with psycopg.connect(postgres_url, autocommit=True, connect_timeout=10) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-    with psycopg.connect(postgres_url, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
-    cleanup.callback(drop)
-    url = f"{postgres_url.rsplit('/', 1)[0]}/{database}"
-    return Backend("postgresql", url, admin_url=postgres_url, database=database)
-
-
-def start_server(
-    work: Path, backend: Backend, workers: int, extra_env: Mapping[str, str] | None = None
-) -> ServiceProcess:
-    """`passport-vc serve --workers N` with rate limits off (see RATE_LIMITS_NOTE)."""
-    return start_service(
-        work,
-        backend.url,
-        workers=workers,
-        admin_token=ADMIN_TOKEN,
-        master_key=MASTER_KEY,
-        extra_env={"PASSPORT_VC_RATE_LIMITS_ENABLED": "false", **(extra_env or {})},
-        startup_seconds=90.0,
-    )
-
-
-RATE_LIMITS_NOTE = (
-    "rate limits: off (PASSPORT_VC_RATE_LIMITS_ENABLED=false): one API key and one address at "
-    "hundreds of requests a second is the load measured here, not abuse"
-)
-
-
-@contextlib.contextmanager
-def work_dir(prefix: str) -> Iterator[tuple[Path, contextlib.ExitStack]]:
-    """A temporary directory and an ExitStack that removes it (and whatever else is pushed)."""
-    with contextlib.ExitStack() as cleanup:
-        work = Path(tempfile.mkdtemp(prefix=prefix))
-        cleanup.callback(shutil.rmtree, work, ignore_errors=True)
-        yield work, cleanup
-
-
-def interrupt_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C, so the cleanup (server, database, PostgreSQL) still runs."""
-
-    def _interrupt(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _interrupt)
-
-
-def shield_signals() -> None:
-    """A second Ctrl-C (or a SIGTERM) must not cut the cleanup short."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """On uvloop when it is installed (the client then takes less of the shared CPUs)."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coroutine)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coroutine)
 
 
 # --- what the service acknowledged ------------------------------------------------------------
@@ -639,7 +544,7 @@ async def setup(
         answer = await client.http.post(
             "/makerspaces",
             json={"name": f"Load Lab {n + 1}"},
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            headers={"Authorization": f"Bearer {BENCH_ADMIN_TOKEN}"},
         )
         if answer.status_code != 201:
             raise RuntimeError(f"POST /makerspaces: {answer.status_code} {answer.text[:300]}")
@@ -813,99 +718,7 @@ def print_audit(report: AuditReport, ledger: Ledger) -> None:
             print(f"  {line}")
 
 
-# --- the baselines ----------------------------------------------------------------------------
-
-
-@dataclass
-class Library:
-    signs_per_s: float
-    verifies_per_s: float
-
-    @property
-    def pairs_per_s(self) -> float:
-        """Sign + verify of one badge, back to back, per second."""
-        return 1.0 / (1.0 / self.signs_per_s + 1.0 / self.verifies_per_s)
-
-
-def library_baseline(seconds: float) -> Library:
-    """In-process, one core: build + sign a skill badge as the server does (parse, draft,
-    sign with status entries), and verify it through the engine's full pipeline with its DID
-    document and signed status lists served from memory (no database, no HTTP)."""
-    from datetime import UTC, datetime
-
-    from passport_vc.credentials.verification import VerifyOptions, verify_credential
-    from passport_vc.dids.documents import build_did_document
-    from passport_vc.keys import SigningKey
-    from passport_vc.proofs.data_integrity import ProofOptions, add_proof
-    from passport_vc.services import issuance
-    from passport_vc.services.badge_requests import parse_badge_request
-    from passport_vc.services.context import ServiceContext
-    from passport_vc.settings import load_settings
-    from passport_vc.status import BitstringStatusList, build_status_list_credential
-    from passport_vc.store import Makerspace as MakerspaceRow
-    from passport_vc.taxonomy import load_taxonomy
-
-    public = "http://127.0.0.1:8000"
-    settings = load_settings(public_url=public)
-    ctx = ServiceContext(
-        settings=settings, db=cast(Any, None), master_key=cast(Any, None), taxonomy=load_taxonomy()
-    )
-    did = "did:web:127.0.0.1%3A8000:makerspaces:baseline"
-    row = MakerspaceRow(
-        id=1,
-        slug="baseline",
-        name="Baseline Lab",
-        did=did,
-        did_method="web",
-        api_key_hash="-",
-        api_key_hint="-",
-    )
-    key = SigningKey(hashlib.sha256(b"load-baseline").digest())
-    method = f"{did}#key-1"
-    document = build_did_document(did, [("key-1", key.public_key)])
-
-    class Resolver:
-        def resolve(self, wanted: str) -> dict[str, Any]:
-            return document
-
-    lists = {}
-    for list_id, purpose in ((1, "revocation"), (2, "suspension")):
-        url = f"{public}/status-lists/{list_id}"
-        unsigned = build_status_list_credential(
-            list_url=url,
-            issuer=did,
-            purpose=purpose,
-            status_list=BitstringStatusList(131_072),
-            valid_from=datetime.now(UTC),
-            ttl_ms=60_000,
-        )
-        lists[url] = add_proof(unsigned, key, ProofOptions(verification_method=method))
-    options = VerifyOptions(did_resolver=Resolver(), status_resolver=lists.__getitem__)
-    skills = [s.code for s in ctx.taxonomy.skills]
-    holders = [SigningKey(hashlib.sha256(b"h%d" % i).digest()).did_key for i in range(50)]
-
-    def sign(i: int) -> dict[str, Any]:
-        request = parse_badge_request(
-            {"holder": holders[i % 50], "skill": skills[i % len(skills)], "level": 1 + i % 4},
-            ctx.taxonomy,
-        )
-        draft = issuance.draft_badge(ctx, row, request)
-        draft.indices = {"revocation": (1, i * 7 % 131_072), "suspension": (2, i * 13 % 131_072)}
-        return issuance._sign(draft, ctx, key, method)
-
-    signed = [sign(i) for i in range(200)]  # learn the shapes, as a running server has
-    for badge in signed[:50]:
-        assert verify_credential(badge, options)["verified"], "baseline badge does not verify"
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds / 2:
-        sign(count)
-        count += 1
-    signs = count / (time.perf_counter() - started)
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds / 2:
-        verify_credential(signed[count % len(signed)], options)
-        count += 1
-    return Library(signs, count / (time.perf_counter() - started))
+# --- the GET /health baseline -----------------------------------------------------------------
 
 
 async def health_rate(base_url: str, clients: int, seconds: float) -> tuple[float, int]:
@@ -932,56 +745,18 @@ async def health_rate(base_url: str, clients: int, seconds: float) -> tuple[floa
         return done / (time.perf_counter() - started), errors
 
 
-# --- CPU --------------------------------------------------------------------------------------
-
-
-def machine_busy_seconds() -> float:
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK
-
-
-@dataclass
-class Cpu:
-    at: float
-    server: float
-    client: float
-    postgres: dict[int, float]
-    busy: float
-
-
-def cpu_now(server: ServiceProcess) -> Cpu:
-    user, system = server.cpu_seconds()
-    return Cpu(
-        time.perf_counter(),
-        user + system,
-        time.process_time(),
-        {pid: u + s for pid, u, s in processes(lambda stat: stat[0] == "postgres")},
-        machine_busy_seconds(),
-    )
-
-
-def cpu_line(a: Cpu, b: Cpu, backend: str) -> str:
-    wall = b.at - a.at
-    server = (b.server - a.server) / wall
-    client = (b.client - a.client) / wall
-    postgres = sum(cpu - a.postgres.get(pid, 0.0) for pid, cpu in b.postgres.items()) / wall
-    busy = (b.busy - a.busy) / wall
-    others = max(0.0, busy - server - client - (postgres if backend == "postgresql" else 0.0))
-    pg = f", postgres {postgres:.2f}" if backend == "postgresql" else ""
-    return (
-        f"CPUs busy on average: server {server:.2f}, this client {client:.2f}{pg}, "
-        f"everything else {others:.2f} (of {os.cpu_count()})"
-    )
-
-
 # --- the report -------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+def cpu_line(usage: CpuUsage) -> str:
+    """Mean CPUs busy over the load: server, this client, PostgreSQL (if counted), the rest."""
+    wall = usage.seconds
+    pg = f", postgres {usage.postgres / wall:.2f}" if usage.postgres is not None else ""
+    return (
+        f"CPUs busy on average: server {usage.server / wall:.2f}, this client "
+        f"{usage.client / wall:.2f}{pg}, everything else {usage.others / wall:.2f} "
+        f"(of {os.cpu_count()})"
+    )
 
 
 def endpoint_table(

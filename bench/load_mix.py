@@ -45,17 +45,27 @@ database are removed at the end, on Ctrl-C too.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_common import (
+    CpuUsage,
+    Library,
+    add_env_option,
+    add_postgres_url_option,
+    cpu_between,
+    cpu_snapshot,
+    fresh_backend,
+    interrupt_on_sigterm,
+    library_baseline,
+    run_async,
+    shield_signals,
+    work_dir,
+)
 from load_client import (
-    DEFAULT_PG_URL,
     ERROR,
-    RATE_LIMITS_NOTE,
     UNAVAILABLE,
     AuditReport,
     Ledger,
@@ -64,19 +74,12 @@ from load_client import (
     Recorder,
     audit,
     cpu_line,
-    cpu_now,
     endpoint_table,
-    fresh_backend,
     health_rate,
-    interrupt_on_sigterm,
-    library_baseline,
     print_audit,
-    run_async,
     setup,
-    shield_signals,
-    start_server,
-    work_dir,
 )
+from serve_process import RATE_LIMITS_NOTE, start_bench_server
 
 MIX = {
     "verify": 40.0,
@@ -86,13 +89,6 @@ MIX = {
     "passport": 4.0,
     "status_change": 5.0,
 }
-
-
-def setting(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name.startswith("PASSPORT_VC_"):
-        raise argparse.ArgumentTypeError("expected PASSPORT_VC_NAME=VALUE")
-    return name, value
 
 
 def main() -> int:
@@ -109,19 +105,8 @@ def main() -> int:
     parser.add_argument("--library-seconds", type=float, default=4.0)
     parser.add_argument("--health-seconds", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=1, help="of the clients' random choices")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("PASSPORT_VC_TEST_POSTGRES_URL", DEFAULT_PG_URL),
-        help="a database on the server where the script may CREATE and DROP its own",
-    )
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        type=setting,
-        metavar="NAME=VALUE",
-        help="a setting for the server, e.g. PASSPORT_VC_DATABASE_POOL_SIZE=24 (repeatable)",
-    )
+    add_postgres_url_option(parser)
+    add_env_option(parser, "PASSPORT_VC_DATABASE_POOL_SIZE=24")
     args = parser.parse_args()
     interrupt_on_sigterm()
 
@@ -130,18 +115,20 @@ def main() -> int:
     try:
         with work_dir(f"pvc-load-{args.backend}-") as (work, cleanup):
             try:
-                backend = fresh_backend(args.backend, args.postgres_url, work, cleanup)
+                backend = fresh_backend(
+                    args.backend, args.postgres_url, work, cleanup, prefix="pvc_load_"
+                )
                 print(
                     f"[{args.backend}] starting passport-vc serve --workers {args.workers} ...",
                     flush=True,
                 )
-                server = start_server(work, backend, args.workers, dict(args.env))
+                server = start_bench_server(work, backend.url, args.workers, dict(args.env))
                 cleanup.callback(server.stop, grace=5.0)
                 ledger = Ledger()
                 client = MixClient(server.base_url, ledger, [], Recorder())
                 config = LoadConfig(args.clients, args.seconds, args.max_requests, MIX, args.seed)
 
-                async def load() -> tuple[float, float, Any, Any]:
+                async def load() -> tuple[float, float, CpuUsage, int]:
                     async with client.connected(args.clients):
                         await setup(
                             client,
@@ -162,7 +149,6 @@ def main() -> int:
                             f"{len(client.rec.samples)} requests, {warm_errors} errors",
                             flush=True,
                         )
-                        warm_samples = [s for s in client.rec.samples if s.verdict != "ok"]
                         health, _ = await health_rate(
                             server.base_url, args.clients, args.health_seconds
                         )
@@ -172,12 +158,13 @@ def main() -> int:
                             f"{args.seconds:g} s",
                             flush=True,
                         )
-                        before = cpu_now(server)
+                        postgres = backend.database is not None
+                        before = cpu_snapshot(server, postgres=postgres)
                         seconds = await client.run(config)
-                        after = cpu_now(server)
-                        return seconds, health, (before, after), warm_samples
+                        cpu = cpu_between(before, cpu_snapshot(server, postgres=postgres))
+                        return seconds, health, cpu, warm_errors
 
-                seconds, health, (before, after), warm_failures = run_async(load())
+                seconds, health, cpu, warm_failures = run_async(load())
                 print(f"[{args.backend}] audit ...", flush=True)
                 report = audit(server.base_url, backend, ledger)
             finally:
@@ -186,19 +173,16 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; the server is stopped and the database dropped", file=sys.stderr)
         return 130
-    return print_report(
-        args, library, health, seconds, client, before, after, report, len(warm_failures)
-    )
+    return print_report(args, library, health, seconds, client, cpu, report, warm_failures)
 
 
 def print_report(
     args: argparse.Namespace,
-    library: Any,
+    library: Library,
     health: float,
     seconds: float,
     client: MixClient,
-    before: Any,
-    after: Any,
+    cpu: CpuUsage,
     report: AuditReport,
     warm_failures: int,
 ) -> int:
@@ -219,7 +203,7 @@ def print_report(
         "  other answer that is not the expected 2xx/304 (or a verification that did not\n"
         "  verify); x lib: requests/s over library sign+verify/s; x health: over GET /health/s"
     )
-    print(cpu_line(before, after, args.backend))
+    print(cpu_line(cpu))
     for endpoint, notes in client.rec.error_samples.items():
         for note in notes:
             print(f"  error {endpoint}: {note}")

@@ -1,6 +1,6 @@
 """`passport-vc serve` in a child process group, for the benchmark and the multi-process tests:
 start it on a free port, wait until every worker has started and /health answers, measure its
-CPU, and stop the whole group."""
+CPU, and stop the whole group. start_bench_server is how the scripts under bench/ start it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,4 +197,34 @@ def _wait_ready(service: ServiceProcess, startup_seconds: float) -> bool:
     service.stop()
     raise RuntimeError(
         f"passport-vc serve was not ready after {startup_seconds:.0f} s:\n{service.log()[-4000:]}"
+    )
+
+
+# --- the benchmarks' server -------------------------------------------------------------------
+
+BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789"
+BENCH_MASTER_KEY = "B" * 43
+RATE_LIMITS_NOTE = (
+    "rate limits: off (PASSPORT_VC_RATE_LIMITS_ENABLED=false): one API key and one address at "
+    "hundreds of requests a second is the load measured here, not abuse"
+)
+
+
+def start_bench_server(
+    data_dir: Path,
+    database_url: str,
+    workers: int,
+    extra_env: Mapping[str, str] | None = None,
+) -> ServiceProcess:
+    """`passport-vc serve --workers N` as the scripts under bench/ measure it: BENCH_ADMIN_TOKEN,
+    BENCH_MASTER_KEY, rate limits off (RATE_LIMITS_NOTE), up to 90 s to start; `extra_env`
+    (PASSPORT_VC_ settings) last."""
+    return start_service(
+        data_dir,
+        database_url,
+        workers=workers,
+        admin_token=BENCH_ADMIN_TOKEN,
+        master_key=BENCH_MASTER_KEY,
+        extra_env={"PASSPORT_VC_RATE_LIMITS_ENABLED": "false", **(extra_env or {})},
+        startup_seconds=90.0,
     )
