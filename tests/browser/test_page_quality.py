@@ -129,6 +129,9 @@ class Pages:
             "facility": self.facility,
             "verify": f"{self.site.url}/verify",
             "verify-result": self.verify_result,
+            "facilities": f"{self.site.url}/facilities",
+            "skills": f"{self.site.url}/skills",
+            "skill": f"{self.site.url}/skills/LASER-CUT",
         }
 
 

@@ -31,6 +31,7 @@ from passport_vc.services.context import ServiceContext, open_service
 from passport_vc.services.verification import Verifier
 from passport_vc.settings import Settings, load_settings
 from passport_vc.web import (
+    browse_pages,
     console,
     console_batch,
     credential_page,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     problems.install(app)
     # The pages first: at a resource URL they answer browsers, and hand JSON clients on.
     app.include_router(pages.router)
+    app.include_router(browse_pages.router)  # /facilities, /skills, /skills/{code}
     app.include_router(credential_page.router)
     app.include_router(verify_page.router)
     app.include_router(passport_page.router)
