@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from passport_vc.api.limits import BodyTooLargeError
+from passport_vc.api.schemas import Problem
 from passport_vc.errors import PARSING_ERROR, PassportVcError
 from passport_vc.services.errors import ServiceError
 from passport_vc.store import StoreUnavailableError
@@ -18,6 +19,46 @@ from passport_vc.store import StoreUnavailableError
 PROBLEM_JSON = "application/problem+json"
 BASE = "https://passport-vc.org/problems#"
 log = logging.getLogger("passport_vc.api")
+
+# The OpenAPI side: what each error status means, answered as problem+json (the Problem
+# schema, declared in the components by `install`). Routes list theirs with
+# `responses=problem_responses(...)`; declaring 422 also replaces FastAPI's default
+# HTTPValidationError, which is not what the handlers below send.
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+_MEANING = {
+    400: "Malformed JSON, or JSON that is not strict (duplicate keys, NaN, ...)",
+    401: "No valid API key or admin token (`Authorization: Bearer ...`)",
+    403: "The key is valid but may not act on this object",
+    404: "No such object",
+    409: "In conflict with the current state",
+    413: "The body is over the size limit",
+    422: "A field is wrong: `field` names it, `errors` lists every one",
+    429: "Rate limited: retry after `Retry-After` seconds",
+    503: "The database is unavailable: retry after `Retry-After` seconds",
+}
+# Statuses that kinds of route share.
+AUTHENTICATED = (401, 429)  # a wrong key; 429 once the address spent its failed sign-ins
+JSON_BODY = (400, 413, 422)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses for a route decorator: each status answered with a Problem."""
+    return {
+        status: {
+            "description": _MEANING[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        }
+        for status in sorted(set(statuses))
+    }
+
+
+def _problem_components() -> dict[str, Any]:
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = schema.pop("$defs", {})
+    components["Problem"] = schema
+    for member in schema["properties"].values():
+        member.pop("default", None)  # left out when unset, never null
+    return components
 
 
 def problem_response(
@@ -74,7 +115,23 @@ def _loc_to_field(loc: tuple[Any, ...] | list[Any], body: Any = None) -> str:
     return out or "(body)"
 
 
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Add the Problem schema to the components of the app's OpenAPI document (FastAPI adds
+    only the models it meets as request or response bodies)."""
+    generate = app.openapi
+    components = _problem_components()
+
+    def openapi() -> dict[str, Any]:
+        document = generate()  # built once, then cached by FastAPI
+        document.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _declare_problem_schema(app)
+
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -101,9 +158,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PassportVcError)
     async def _engine(request: Request, exc: PassportVcError) -> JSONResponse:
-        status = 400 if exc.problem_type == PARSING_ERROR else 422
+        malformed = exc.problem_type == PARSING_ERROR
         return problem_response(
-            status, exc.title, exc.detail, problem_type=exc.problem_type, instance=request.url.path
+            400 if malformed else 422,
+            exc.title,
+            exc.detail,
+            problem_type=exc.problem_type,
+            field="(body)" if malformed else None,  # as for malformed JSON FastAPI reads
+            instance=request.url.path,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -9,10 +9,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from passport_vc.api.deps import Caller, CtxDep, VerifierDep, get_caller
+from passport_vc.api.problems import AUTHENTICATED, JSON_BODY, problem_responses
+from passport_vc.api.schemas import NO_NUL
 from passport_vc.services import authorisations
 from passport_vc.services.errors import InvalidFieldError
 
-router = APIRouter(tags=["machines"])
+router = APIRouter(tags=["machines"], dependencies=[NO_NUL])
 
 
 async def optional_caller(request: Request, ctx: CtxDep) -> Caller | None:
@@ -58,7 +60,11 @@ class AuthorisationCheckRequest(BaseModel):
     )
 
 
-@router.post("/equipment/{equipment_id}/authorisations/check", status_code=201)
+@router.post(
+    "/equipment/{equipment_id}/authorisations/check",
+    status_code=201,
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 404, 409, 503),
+)
 def check_authorisation(
     equipment_id: str,
     body: AuthorisationCheckRequest,
@@ -87,7 +93,10 @@ def check_authorisation(
     return JSONResponse(answer, status_code=201)
 
 
-@router.get("/equipment/{equipment_id}/authorisations/{check_id}")
+@router.get(
+    "/equipment/{equipment_id}/authorisations/{check_id}",
+    responses=problem_responses(404, 422, 503),
+)
 def get_authorisation(equipment_id: str, check_id: str, ctx: CtxDep) -> dict[str, Any]:
     """A stored authorisation check."""
     return authorisations.get_check(ctx, equipment_id, check_id)

@@ -9,9 +9,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from passport_vc.api.deps import CallerDep, CtxDep, VerifierDep
+from passport_vc.api.problems import AUTHENTICATED, JSON_BODY, problem_responses
+from passport_vc.api.schemas import NO_NUL, OffsetQuery
 from passport_vc.services import contract_list, contracts
 
-router = APIRouter(tags=["contracts"])
+router = APIRouter(tags=["contracts"], dependencies=[NO_NUL])
 
 _EXAMPLE: dict[str, Any] = {
     "item": {
@@ -70,7 +72,9 @@ class CheckRequest(BaseModel):
     options: CheckOptions = Field(default_factory=CheckOptions)
 
 
-@router.post("/contracts", status_code=201)
+@router.post(
+    "/contracts", status_code=201, responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 503)
+)
 def create_contract(body: ContractBody, caller: CallerDep, ctx: CtxDep) -> JSONResponse:
     """A contract initiated by the caller's makerspace; 422 names the field that is wrong."""
     return JSONResponse(
@@ -78,7 +82,7 @@ def create_contract(body: ContractBody, caller: CallerDep, ctx: CtxDep) -> JSONR
     )
 
 
-@router.get("/contracts")
+@router.get("/contracts", responses=problem_responses(*AUTHENTICATED, 422, 503))
 def list_contracts(
     caller: CallerDep,
     ctx: CtxDep,
@@ -89,7 +93,7 @@ def list_contracts(
         str | None, Query(description="draft, active, completed or cancelled.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """The contracts the caller's makerspace initiated or is a party to (by its DID), newest
     first: item, quantity, how many parties, and the latest qualification check's outcome
@@ -100,12 +104,16 @@ def list_contracts(
     return {"total": page.total, "limit": limit, "offset": offset, "items": page.items}
 
 
-@router.get("/contracts/{contract_id}")
+@router.get("/contracts/{contract_id}", responses=problem_responses(404, 422, 503))
 def get_contract(contract_id: str, ctx: CtxDep) -> dict[str, Any]:
     return {"id": contract_id, "contract": contracts.get_contract(ctx, contract_id)}
 
 
-@router.post("/contracts/{contract_id}/qualification-checks", status_code=201)
+@router.post(
+    "/contracts/{contract_id}/qualification-checks",
+    status_code=201,
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 404, 503),
+)
 def check_contract(
     contract_id: str, body: CheckRequest, caller: CallerDep, ctx: CtxDep, verifier: VerifierDep
 ) -> JSONResponse:
@@ -125,11 +133,17 @@ def check_contract(
     return JSONResponse(answer, status_code=201)
 
 
-@router.get("/contracts/{contract_id}/qualification-checks/latest")
+@router.get(
+    "/contracts/{contract_id}/qualification-checks/latest",
+    responses=problem_responses(404, 422, 503),
+)
 def latest_check(contract_id: str, ctx: CtxDep) -> dict[str, Any]:
     return contracts.latest_check(ctx, contract_id)
 
 
-@router.get("/contracts/{contract_id}/qualification-checks/{check_id}")
+@router.get(
+    "/contracts/{contract_id}/qualification-checks/{check_id}",
+    responses=problem_responses(404, 422, 503),
+)
 def get_check(contract_id: str, check_id: str, ctx: CtxDep) -> dict[str, Any]:
     return contracts.get_check(ctx, contract_id, check_id)

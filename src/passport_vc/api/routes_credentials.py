@@ -16,6 +16,7 @@ from passport_vc.api.problems import (
     problem_responses,
 )
 from passport_vc.api.schemas import (
+    NO_NUL,
     ChallengeResponse,
     IssuedCredential,
     IssueRequest,
@@ -26,7 +27,7 @@ from passport_vc.api.schemas import (
 from passport_vc.services import challenges, credentials, idempotency, issuance
 from passport_vc.services.errors import InvalidFieldError, NotFoundError
 
-router = APIRouter(tags=["VC API"])
+router = APIRouter(tags=["VC API"], dependencies=[NO_NUL])
 
 
 @router.post(

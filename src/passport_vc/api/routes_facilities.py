@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from passport_vc.api.deps import CallerDep, CtxDep, require_slug
+from passport_vc.api.problems import AUTHENTICATED, JSON_BODY, problem_responses
+from passport_vc.api.schemas import NO_NUL, OffsetQuery
 from passport_vc.services import facilities
 
-router = APIRouter(tags=["facilities"])
+router = APIRouter(tags=["facilities"], dependencies=[NO_NUL])
 
 _EXAMPLE: dict[str, Any] = {
     "name": "Fablab Cotonou",
@@ -39,7 +41,11 @@ FacilityBody = Annotated[
 ]
 
 
-@router.post("/makerspaces/{slug}/facilities", status_code=201)
+@router.post(
+    "/makerspaces/{slug}/facilities",
+    status_code=201,
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 409, 503),
+)
 def import_facility(
     slug: str, body: FacilityBody, caller: CallerDep, ctx: CtxDep
 ) -> dict[str, Any]:
@@ -50,7 +56,10 @@ def import_facility(
     return {"id": stored.id, "facility": stored.facility}
 
 
-@router.put("/facilities/{facility_id}")
+@router.put(
+    "/facilities/{facility_id}",
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 404, 409, 503),
+)
 def replace_facility(
     facility_id: str, body: FacilityBody, caller: CallerDep, ctx: CtxDep
 ) -> dict[str, Any]:
@@ -60,7 +69,7 @@ def replace_facility(
     return {"id": stored.id, "facility": stored.facility}
 
 
-@router.get("/facilities")
+@router.get("/facilities", responses=problem_responses(422, 503))
 def list_facilities(
     ctx: CtxDep,
     country: Annotated[str | None, Query(description="ISO 3166-1 alpha-2, e.g. BJ")] = None,
@@ -72,7 +81,7 @@ def list_facilities(
         Query(alias="equipmentType", description="A Wikipedia URL, or its title: 3D_printing"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """The map of machines: each facility's place, makerspace and equipment, by name."""
     page = facilities.list_facilities(
@@ -86,14 +95,14 @@ def list_facilities(
     return {"total": page.total, "limit": limit, "offset": offset, "items": page.items}
 
 
-@router.get("/facilities/{facility_id}")
+@router.get("/facilities/{facility_id}", responses=problem_responses(404, 422, 503))
 def get_facility(facility_id: str, ctx: CtxDep) -> dict[str, Any]:
     """{id, makerspace, facility}: the facility as OKW JSON, equipment with ids, required
     skills and operators."""
     return facilities.get_facility(ctx, facility_id)
 
 
-@router.get("/equipment/{equipment_id}")
+@router.get("/equipment/{equipment_id}", responses=problem_responses(404, 422, 503))
 def get_equipment(equipment_id: str, ctx: CtxDep) -> dict[str, Any]:
     """A machine: its OKW record, the skills it requires (with labels and level names) and its
     operators (with when and by which check each was added)."""

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from passport_vc.api.deps import AdminDep, CallerDep, CtxDep, IdempotencyKeyDep, require_slug
 from passport_vc.api.problems import AUTHENTICATED, JSON_BODY, problem_responses
 from passport_vc.api.routes_credentials import issued
 from passport_vc.api.schemas import (
+    NO_NUL,
     BadgeRequestBody,
     BatchRequest,
     DidDocumentResponse,
@@ -19,13 +21,14 @@ from passport_vc.api.schemas import (
     KeyRetireBody,
     MakerspaceCreate,
     MakerspaceCreated,
+    OffsetQuery,
 )
 from passport_vc.errors import ParsingError
 from passport_vc.services import audit, batch, credentials, idempotency, issuance, makerspaces
 from passport_vc.services.badge_requests import parse_badge_request
 from passport_vc.services.errors import InvalidFieldError
 
-router = APIRouter(tags=["makerspaces"])
+router = APIRouter(tags=["makerspaces"], dependencies=[NO_NUL])
 
 
 @router.post(
@@ -178,7 +181,10 @@ async def issue_batch(
     elif content_type == "text/csv":
         rows = batch.parse_csv(await request.body(), max_rows)
     elif content_type == "multipart/form-data":
-        form = await request.form(max_files=1, max_fields=5)
+        try:
+            form = await request.form(max_files=1, max_fields=5)
+        except HTTPException as exc:  # Starlette's: too many fields or files, or malformed
+            raise ParsingError(f"the multipart body cannot be read: {exc.detail}") from None
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise InvalidFieldError("upload the CSV as the form field 'file'", field="file")
@@ -207,7 +213,7 @@ def list_credentials(
     skill: str | None = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """The caller's own credentials, newest first; filter by holder, skill, status."""
     require_slug(caller, slug)
@@ -234,7 +240,7 @@ def makerspace_audit(
     ctx: CtxDep,
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """The caller's own audit events, newest first."""
     require_slug(caller, slug)

@@ -17,12 +17,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from passport_vc.api.deps import CtxDep, VerifierDep
+from passport_vc.api.problems import AUTHENTICATED, JSON_BODY, problem_responses
+from passport_vc.api.schemas import NO_NUL
 from passport_vc.services import passports
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import AuthenticationError, InvalidFieldError
 from passport_vc.services.verification import Verifier
 
-router = APIRouter(tags=["Passports"])
+router = APIRouter(tags=["Passports"], dependencies=[NO_NUL])
 
 PRESENTATION_HEADER = "presentation"
 MAX_HEADER_CHARS = 64 * 1024
@@ -74,7 +76,11 @@ def _authorise(
     return passports.authorise_presentation(verifier, did, presentation)
 
 
-@router.post("/passports/{did}/share-links", status_code=201)
+@router.post(
+    "/passports/{did}/share-links",
+    status_code=201,
+    responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 503),
+)
 def create_share_link(
     did: str, body: ShareLinkCreate, request: Request, ctx: CtxDep, verifier: VerifierDep
 ) -> JSONResponse:
@@ -86,7 +92,9 @@ def create_share_link(
     return JSONResponse(link.as_json(), status_code=201, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/passports/{did}/share-links")
+@router.get(
+    "/passports/{did}/share-links", responses=problem_responses(*AUTHENTICATED, 403, 422, 503)
+)
 def list_share_links(
     did: str, request: Request, ctx: CtxDep, verifier: VerifierDep
 ) -> dict[str, Any]:
@@ -96,7 +104,12 @@ def list_share_links(
     return {"holder": did, "shareLinks": passports.list_links(ctx, did)}
 
 
-@router.delete("/passports/{did}/share-links/{link_id}", status_code=204)
+@router.delete(
+    "/passports/{did}/share-links/{link_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(*AUTHENTICATED, 403, 404, 422, 503),
+)
 def revoke_share_link(
     did: str, link_id: str, request: Request, ctx: CtxDep, verifier: VerifierDep
 ) -> Response:
@@ -110,7 +123,7 @@ def revoke_share_link(
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Vary": "Accept"}
 
 
-@router.get("/passports/{did}")
+@router.get("/passports/{did}", responses=problem_responses(404, 422, 429, 503))
 def get_passport(
     did: str, ctx: CtxDep, verifier: VerifierDep, token: str | None = None
 ) -> JSONResponse:
@@ -119,7 +132,7 @@ def get_passport(
     return JSONResponse(passports.passport_json(verifier, did, badges), headers=PRIVATE)
 
 
-@router.get("/passports/{did}/presentation.json")
+@router.get("/passports/{did}/presentation.json", responses=problem_responses(404, 422, 429, 503))
 def get_presentation(did: str, ctx: CtxDep, token: str | None = None) -> JSONResponse:
     """The badges as an unsigned VerifiablePresentation (only the holder can sign one)."""
     badges = passports.open_passport(ctx, did, token)

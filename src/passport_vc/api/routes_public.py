@@ -8,15 +8,31 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
 
 from passport_vc.api.deps import CtxDep
+from passport_vc.api.problems import problem_responses
+from passport_vc.api.schemas import NO_NUL, IdPath, media_response
 from passport_vc.services import status_lists
-from passport_vc.services.errors import NotFoundError
+from passport_vc.services.errors import InvalidFieldError, NotFoundError
 from passport_vc.taxonomy import Skill
+from passport_vc.taxonomy.errors import UnknownCategoryError
 
-router = APIRouter()
+router = APIRouter(dependencies=[NO_NUL])
 
 
-@router.get("/status-lists/{list_id}", tags=["VC API"])
-def get_status_list(list_id: int, request: Request, ctx: CtxDep) -> Response:
+@router.get(
+    "/status-lists/{list_id}",
+    tags=["VC API"],
+    response_class=Response,
+    responses={
+        200: media_response(
+            "application/vc+ld+json",
+            "The BitstringStatusListCredential",
+            {"type": "object"},
+        ),
+        304: {"description": "Not modified: the ETag given in If-None-Match is current"},
+        **problem_responses(404, 422, 503),
+    },
+)
+def get_status_list(list_id: IdPath, request: Request, ctx: CtxDep) -> Response:
     """The signed BitstringStatusListCredential; it reflects a change at the next request."""
     rendered = status_lists.render_list(ctx, list_id)
     headers = {
@@ -46,13 +62,16 @@ def _skill_json(ctx: Any, skill: Skill) -> dict[str, Any]:
     }
 
 
-@router.get("/skills", tags=["skills"])
+@router.get("/skills", tags=["skills"], responses=problem_responses(422))
 def list_skills(ctx: CtxDep, q: str | None = None, category: str | None = None) -> dict[str, Any]:
     """The maker skills taxonomy; `q` searches labels, `category` filters by category code."""
     taxonomy = ctx.taxonomy
     skills = list(taxonomy.skills)
     if category is not None:
-        skills = taxonomy.in_category(category)
+        try:
+            skills = taxonomy.in_category(category)
+        except UnknownCategoryError as exc:
+            raise InvalidFieldError(exc.detail, field="category") from None
     if q:
         found = {s.code for s in taxonomy.search(q)}
         skills = [s for s in skills if s.code in found]
@@ -62,7 +81,7 @@ def list_skills(ctx: CtxDep, q: str | None = None, category: str | None = None) 
     }
 
 
-@router.get("/skills/{code}", tags=["skills"])
+@router.get("/skills/{code}", tags=["skills"], responses=problem_responses(404, 422))
 def get_skill(code: str, ctx: CtxDep) -> dict[str, Any]:
     skill = ctx.taxonomy.find(code)
     if skill is None:
@@ -70,7 +89,7 @@ def get_skill(code: str, ctx: CtxDep) -> dict[str, Any]:
     return _skill_json(ctx, skill)
 
 
-@router.get("/health", tags=["operations"])
+@router.get("/health", tags=["operations"], responses=problem_responses(503))
 def health(ctx: CtxDep) -> dict[str, Any]:
     """200 when the database answers (503 problem+json otherwise)."""
     with ctx.db.session() as session:

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Response
 
 from passport_vc.api.deps import CtxDep
 from passport_vc.api.problems import problem_responses
-from passport_vc.api.schemas import media_response
+from passport_vc.api.schemas import NO_NUL, media_response
 from passport_vc.qr import encode_offline, qr_png, qr_svg
 from passport_vc.services import credentials, passports
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import NotFoundError
 
-router = APIRouter(tags=["QR codes"])
+router = APIRouter(tags=["QR codes"], dependencies=[NO_NUL])
 
 CACHE = {"Cache-Control": "public, max-age=86400"}
 PNG_SCALE = 8
@@ -89,9 +89,12 @@ __all__ = ["router"]
 # --- a shared passport: the QR of its page, token included; only for a live token -----------
 
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+# A wrong share token counts as a failed authentication (api/rate_limits.py): 429 after many.
+SHARED_PNG = {**PNG, **problem_responses(429)}
+SHARED_SVG = {**SVG, **problem_responses(429)}
 
 
-@router.get("/passports/{did}/qr.png", response_class=Response, responses=PNG)
+@router.get("/passports/{did}/qr.png", response_class=Response, responses=SHARED_PNG)
 def passport_qr_png(did: str, ctx: CtxDep, token: str | None = None) -> Response:
     """A QR code of the shared passport's page (with its token), as PNG; 404 unless the token
     is a live share link of this passport."""
@@ -99,7 +102,7 @@ def passport_qr_png(did: str, ctx: CtxDep, token: str | None = None) -> Response
     return Response(png, media_type="image/png", headers=PRIVATE)
 
 
-@router.get("/passports/{did}/qr.svg", response_class=Response, responses=SVG)
+@router.get("/passports/{did}/qr.svg", response_class=Response, responses=SHARED_SVG)
 def passport_qr_svg(did: str, ctx: CtxDep, token: str | None = None) -> Response:
     """A QR code of the shared passport's page (with its token), as SVG."""
     svg = qr_svg(passports.shared_page_url(ctx, did, token))

@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from passport_vc.api.deps import CtxDep
+from passport_vc.api.problems import problem_responses
+from passport_vc.api.schemas import DidDocumentResponse
 from passport_vc.services import service_identity
 
 router = APIRouter(tags=["service"])
@@ -20,13 +22,17 @@ def _document(ctx: CtxDep) -> JSONResponse:
     )
 
 
-@router.get("/.well-known/did.json")
+@router.get(
+    "/.well-known/did.json",
+    response_class=DidDocumentResponse,
+    responses=problem_responses(503),
+)
 def well_known_did_document(ctx: CtxDep) -> JSONResponse:
     """The DID document of the service (did:web of a public URL without a path)."""
     return _document(ctx)
 
 
-@router.get("/did.json")
+@router.get("/did.json", response_class=DidDocumentResponse, responses=problem_responses(503))
 def did_document(ctx: CtxDep) -> JSONResponse:
     """The same document, where did:web looks when the public URL has a path."""
     return _document(ctx)

@@ -77,7 +77,12 @@ def create_contract(
 
 
 def _load(session: Session, contract_id: str) -> Contract:
-    found = session.get(Contract, contract_id) if len(contract_id) <= 36 else None
+    # A NUL is in no id, and PostgreSQL refuses to compare text with one (a 500).
+    found = (
+        session.get(Contract, contract_id)
+        if len(contract_id) <= 36 and "\x00" not in contract_id
+        else None
+    )
     if found is None:
         raise NotFoundError(f"no contract {contract_id[:80]!r}", field="id")
     return found

@@ -24,6 +24,8 @@ STATUSES = ("active", "revoked", "suspended")
 
 def find(session: Session, ref: str) -> CredentialRecord | None:
     """By our UUID or by the credential's own `id`."""
+    if "\x00" in ref:  # no id has one, and PostgreSQL refuses to compare with it (a 500)
+        return None
     if _UUID.fullmatch(ref):
         return session.get(CredentialRecord, ref)
     return session.execute(

@@ -222,7 +222,8 @@ def _check_live(session: Session, did: str, token: str | None) -> None:
     now = utc_now()
     if (
         link is None
-        or not secrets.compare_digest(link.holder, did)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+        or not secrets.compare_digest(link.holder.encode(), did.encode())
         or link.revoked_at is not None
         or (link.expires_at is not None and link.expires_at <= now)
     ):
