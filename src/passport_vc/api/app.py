@@ -26,6 +26,7 @@ from passport_vc.api import (
     routes_service,
 )
 from passport_vc.api.limits import BodySizeLimit
+from passport_vc.api.openapi_security import declare_bearer_auth
 from passport_vc.api.rate_limits import RateLimit
 from passport_vc.services.context import ServiceContext, open_service
 from passport_vc.services.verification import Verifier
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         app.state.ctx = ctx
         app.state.verifier = Verifier(ctx)
     problems.install(app)
+    declare_bearer_auth(app)
     # The pages first: at a resource URL they answer browsers, and hand JSON clients on.
     app.include_router(pages.router)
     app.include_router(browse_pages.router)  # /facilities, /skills, /skills/{code}
