@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Database connections per worker; request threads are capped at the same number, so
     # a burst queues for a thread instead of opening and closing extra connections.
     database_pool_size: int = Field(default=16, ge=1)
+    # A qualification check record is a decision at one moment: it expires after this many days
+    # (sooner if a badge it relied on expires first), so a later verifier asks for a new check.
+    qualification_record_days: int = Field(default=30, ge=1, le=3650)
     rate_limits_enabled: bool = True
     rate_limits: RateLimits = Field(default_factory=RateLimits)
 

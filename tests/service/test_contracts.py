@@ -664,3 +664,41 @@ def test_the_record_cannot_carry_undefined_terms(ctx: ServiceContext) -> None:
     record["credentialSubject"]["colour"] = "red"
     with pytest.raises(PassportVcError, match="colour"):
         check_records.sign_record(ctx, record)
+
+
+def test_the_record_expires_after_the_set_days_or_with_the_first_badge_it_relied_on(
+    client: TestClient,
+    hub: Hub,
+    contract: str,
+    parties: Parties,
+    badges: dict[str, list[dict[str, Any]]],
+) -> None:
+    from datetime import timedelta
+
+    from passport_vc.timestamps import format_datetime_stamp, parse_datetime_stamp, utc_now
+
+    record = run_check(client, hub, contract, full_presentations(client, parties, badges))[
+        "recordCredential"
+    ]
+    checked = parse_datetime_stamp(record["validFrom"], "validFrom")
+    assert parse_datetime_stamp(record["validUntil"], "validUntil") == checked + timedelta(days=30)
+
+    # A laser-cutting badge that expires in five days: the record goes with it.
+    soon = format_datetime_stamp((utc_now() + timedelta(days=5)).replace(microsecond=0))
+    short = issue_badge(
+        client, hub, holder=parties.maker.did_key, skill="LASER-CUT", level=3, validUntil=soon
+    )
+    presentations = full_presentations(
+        client, parties, {**badges, "maker": [short, badges["maker"][1]]}
+    )
+    body = run_check(client, hub, contract, presentations)
+    assert body["passed"] is True
+    assert body["recordCredential"]["validUntil"] == soon
+    assert (
+        skill_outcome(party(body, parties.maker.did_key), "LASER-CUT")["badge"]["validUntil"]
+        == soon
+    )
+    verified = client.post(
+        "/credentials/verify", json={"verifiableCredential": body["recordCredential"]}
+    )
+    assert verified.status_code == 200, verified.text

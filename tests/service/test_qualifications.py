@@ -240,6 +240,7 @@ def test_a_holder_with_every_skill_passes_and_the_check_is_stored(
                 "registered": True,
                 "trusted": True,
             },
+            "validUntil": laser_badges[1].get("validUntil"),
         },
     }
     assert found["LASER-SAFETY"]["met"] is True

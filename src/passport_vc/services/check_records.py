@@ -4,7 +4,7 @@ service's own DID, in the terms of https://passport-vc.org/contexts/v1.
     {"@context": [credentials/v2, passport-vc.org/contexts/v1],
      "id": "<public url>/contracts/<id>/qualification-checks/<check id>",
      "type": ["VerifiableCredential", "QualificationCheckRecord"],
-     "issuer": "<service DID>", "validFrom": "...",
+     "issuer": "<service DID>", "validFrom": "...", "validUntil": "...",
      "credentialSubject": {
        "id": "<public url>/contracts/<id>", "type": ["Contract"],
        "contractId": "<id>", "checkId": "<check id>", "passed": false,
@@ -16,21 +16,23 @@ service's own DID, in the terms of https://passport-vc.org/contexts/v1.
                       {"facilityCapability": {"equipmentType": "<Wikipedia URL>"},
                        "facilityId": "<facility id>", "met": false, "reason": "missing"}]}]}}
 
-Only terms the two contexts define are written, so the signer loses nothing.
+Only terms the two contexts define are written, so the signer loses nothing. The record expires
+(validUntil) after `qualification_record_days`, or with the first badge it relied on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from passport_vc.credentials.signing import sign_credential
+from passport_vc.errors import PassportVcError
 from passport_vc.jsonld.contexts import CREDENTIALS_V2
 from passport_vc.proofs.data_integrity import ProofOptions
 from passport_vc.services import service_identity
 from passport_vc.services.context import ServiceContext
-from passport_vc.timestamps import format_datetime_stamp
+from passport_vc.timestamps import format_datetime_stamp, parse_datetime_stamp
 
 PASSPORT_VC_CONTEXT = "https://passport-vc.org/contexts/v1"
 RECORD_TYPE = "QualificationCheckRecord"
@@ -82,6 +84,29 @@ def _party(outcome: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _relied_on_expiries(parties: Sequence[Mapping[str, Any]]) -> Iterator[datetime]:
+    """The validUntil of every badge a met requirement rests on (unreadable ones skipped:
+    the check itself already refused an invalid badge)."""
+    for party in parties:
+        for outcome in party.get("requirements", []):
+            badge = outcome.get("badge")
+            value = badge.get("validUntil") if isinstance(badge, Mapping) else None
+            if outcome.get("met") and isinstance(value, str):
+                try:
+                    yield parse_datetime_stamp(value, "validUntil")
+                except PassportVcError:
+                    continue
+
+
+def record_valid_until(
+    ctx: ServiceContext, parties: Sequence[Mapping[str, Any]], checked_at: datetime
+) -> datetime:
+    """When the record stops vouching: `qualification_record_days` after the check, or when
+    the first badge it relied on expires, whichever is sooner."""
+    limit = checked_at + timedelta(days=ctx.settings.qualification_record_days)
+    return min([limit, *_relied_on_expiries(parties)])
+
+
 def build_record(
     ctx: ServiceContext,
     *,
@@ -98,6 +123,7 @@ def build_record(
         "type": ["VerifiableCredential", RECORD_TYPE],
         "issuer": service_identity.service_did(ctx),
         "validFrom": format_datetime_stamp(checked_at),
+        "validUntil": format_datetime_stamp(record_valid_until(ctx, parties, checked_at)),
         "name": "Qualification check record",
         "credentialSubject": {
             "id": contract_url(ctx, contract_id),

@@ -86,6 +86,7 @@ class BadgeUsed:
     issuer_name: str | None
     registered: bool
     trusted: bool
+    valid_until: str | None = None  # the badge's own validUntil, as it says it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +97,7 @@ class BadgeUsed:
                 "registered": self.registered,
                 "trusted": self.trusted,
             },
+            "validUntil": self.valid_until,
         }
 
 
@@ -284,12 +286,14 @@ def _candidates(
             standing = standings[issuer]
             defect = _defect(credential, item, standing)
             badge_id = credential.get("id")
+            valid_until = credential.get("validUntil", credential.get("expirationDate"))
             badge = BadgeUsed(
                 id=badge_id if isinstance(badge_id, str) else None,
                 issuer=issuer,
                 issuer_name=standing.name if standing is not None else None,
                 registered=bool(standing and standing.registered),
                 trusted=bool(standing and standing.trusted),
+                valid_until=valid_until if isinstance(valid_until, str) else None,
             )
             warnings = tuple(w.get("detail", "") for w in item.get("warnings", []))
             detail = _describe_defect(defect, credential, item) if defect else None
