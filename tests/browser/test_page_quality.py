@@ -132,6 +132,8 @@ class Pages:
             "facilities": f"{self.site.url}/facilities",
             "skills": f"{self.site.url}/skills",
             "skill": f"{self.site.url}/skills/LASER-CUT",
+            "makerspaces": f"{self.site.url}/makerspaces",
+            "makerspace": f"{self.site.url}/makerspaces/{self.site.slug}",
         }
 
 

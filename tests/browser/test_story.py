@@ -76,6 +76,7 @@ def test_issue_share_verify_revoke(browser: Any, site: Site, screenshots: Path) 
     staff.get_by_role("link", name="Issue a badge").click()
     staff.get_by_label("Find a skill").fill("laser")
     staff.get_by_role("button", name="Search").click()
+    staff.wait_for_url(f"{site.url}/console/issue?q=laser")
     skill = staff.get_by_label("Skill", exact=True)
     laser = [o for o in skill.locator("option").all_inner_texts() if "(LASER-CUT)" in o]
     assert laser, "searching 'laser' offers laser cutting"

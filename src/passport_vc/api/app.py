@@ -36,6 +36,7 @@ from passport_vc.web import (
     console,
     console_batch,
     credential_page,
+    makerspace_pages,
     pages,
     passport_page,
     verify_page,
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     # The pages first: at a resource URL they answer browsers, and hand JSON clients on.
     app.include_router(pages.router)
     app.include_router(browse_pages.router)  # /facilities, /skills, /skills/{code}
+    app.include_router(makerspace_pages.router)  # GET /makerspaces, /makerspaces/{slug}
     app.include_router(credential_page.router)
     app.include_router(verify_page.router)
     app.include_router(passport_page.router)

@@ -1,11 +1,14 @@
-"""Every error leaves as RFC 9457 problem+json, naming the field and the reason."""
+"""Every error leaves as RFC 9457 problem+json, naming the field and the reason, with
+`Vary: Accept` (pages share the API's URLs). A database outage met by a browser's request is
+the HTML error page instead, with the same 503 and Retry-After."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,9 +18,11 @@ from passport_vc.api.schemas import Problem
 from passport_vc.errors import PARSING_ERROR, PassportVcError
 from passport_vc.services.errors import ServiceError
 from passport_vc.store import StoreUnavailableError
+from passport_vc.web.rendering import error_page, for_browser
 
 PROBLEM_JSON = "application/problem+json"
 BASE = "https://passport-vc.org/problems#"
+RETRY_AFTER = "2"  # seconds, when the database is unavailable
 log = logging.getLogger("passport_vc.api")
 
 # The OpenAPI side: what each error status means, answered as problem+json (the Problem
@@ -84,7 +89,22 @@ def problem_response(
         body["errors"] = errors
     if instance is not None:
         body["instance"] = instance
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers=vary_on_accept(headers)
+    )
+
+
+def vary_on_accept(headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`headers` with Accept among the Vary values. Many URLs answer a browser with HTML and
+    any other client with JSON, errors included; the header keeps a cache from serving one
+    the other's answer (a 404 is cacheable by default)."""
+    found = dict(headers or {})
+    name = next((key for key in found if key.lower() == "vary"), None)
+    values = [v.strip() for v in found.pop(name, "").split(",") if v.strip()] if name else []
+    if not {v.lower() for v in values} & {"accept", "*"}:
+        values.append("Accept")
+    found["Vary"] = ", ".join(values)
+    return found
 
 
 def _loc_to_field(loc: tuple[Any, ...] | list[Any], body: Any = None) -> str:
@@ -146,14 +166,23 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StoreUnavailableError)
-    async def _unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+    async def _unavailable(request: Request, exc: StoreUnavailableError) -> Response:
         log.warning("database unavailable on %s %s", request.method, request.url.path)
+        if for_browser(request):  # a page, or a console form: the error as a page too
+            page = error_page(
+                request,
+                503,
+                "Service unavailable",
+                "The database is unavailable for a moment. Try again in a few seconds.",
+            )
+            page.headers["Retry-After"] = RETRY_AFTER
+            return page
         return problem_response(
             503,
             "Service unavailable",
             "the database is unavailable; retry shortly",
             problem_type=BASE + "UNAVAILABLE",
-            headers={"Retry-After": "2"},
+            headers={"Retry-After": RETRY_AFTER},
         )
 
     @app.exception_handler(PassportVcError)

@@ -17,6 +17,7 @@ from passport_vc.store import Makerspace
 
 CSV_COLUMNS = ("holder", "holderName", "skill", "level", "evidence", "validUntil", "scope")
 PROGRESS_STEP = 1000
+NUL, NUL_ESCAPE = "\x00", "\\u0000"
 
 
 @dataclass
@@ -58,7 +59,7 @@ def parse_csv(data: bytes, max_rows: int) -> list[dict[str, Any]]:
     if unknown:
         raise InvalidFieldError(
             f"unknown CSV column {unknown[0]!r}; columns are {', '.join(CSV_COLUMNS)}",
-            field=f"file.{unknown[0]}",
+            field=f"file.{unknown[0].replace(NUL, NUL_ESCAPE)}",
         )
     for required in ("holder", "skill", "level"):
         if required not in header:
@@ -107,8 +108,31 @@ def draft_row(
     """The checks issue_batch makes on one row; ServiceError naming the field when it fails."""
     if isinstance(raw, Mapping) and "__error__" in raw:
         raise InvalidFieldError(str(raw["__error__"]), field="(row)")
+    if isinstance(raw, Mapping) and (field := _holding_nul(raw)) is not None:
+        raise InvalidFieldError(
+            f"{field} contains the NUL character ({NUL_ESCAPE}), which no text here may hold",
+            field=field,
+        )
     request = parse_badge_request(raw, ctx.taxonomy)
     return request, issuance.draft_badge(ctx, makerspace, request)
+
+
+def _holding_nul(row: Mapping[Any, Any]) -> str | None:
+    """The first field (a CSV column) whose name or value holds the NUL character, which
+    PostgreSQL text cannot hold (the API refuses it in JSON bodies too, api/schemas.py); a CSV
+    reads it like any other character."""
+    for name, value in row.items():
+        stack: list[Any] = [name, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                if NUL in item:
+                    return str(name).replace(NUL, NUL_ESCAPE)
+            elif isinstance(item, Mapping):
+                stack.extend([*item.keys(), *item.values()])
+            elif isinstance(item, list):
+                stack.extend(item)
+    return None
 
 
 def check_rows(

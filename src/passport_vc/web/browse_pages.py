@@ -27,6 +27,7 @@ from passport_vc.errors import PARSING_ERROR, PassportVcError
 from passport_vc.services import browse_views
 from passport_vc.services.context import ServiceContext
 from passport_vc.services.errors import ServiceError
+from passport_vc.store import StoreUnavailableError
 from passport_vc.taxonomy import Skill, Taxonomy
 from passport_vc.web.rendering import error_page, render, wants_html, wiki_title
 
@@ -60,6 +61,8 @@ class BrowsePageRoute(APIRoute):
             except RequestValidationError as exc:
                 field, reason = _first_error(exc)
                 return error_page(request, 422, "Invalid field", f"{field}: {reason}")
+            except StoreUnavailableError:
+                raise  # a 503 with Retry-After, from the app's handler (HTML for browsers)
             except PassportVcError as exc:  # the status the app's problem handlers give it
                 if isinstance(exc, ServiceError):
                     status = exc.status

@@ -9,6 +9,7 @@ build on the helpers here: signed_in, console_page, forbidden, console_actor."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from passport_vc.api.deps import client_of
+from passport_vc.api.schemas import NUL
 from passport_vc.services import audit, credentials, issuance, makerspaces
 from passport_vc.services.audit import Actor
 from passport_vc.services.badge_requests import parse_badge_request
@@ -172,6 +174,24 @@ def _opt(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+def nul_error(values: Mapping[str, str | None]) -> InvalidFieldError | None:
+    """The 422 the API gives for the first of these fields that holds the NUL character,
+    which PostgreSQL text cannot hold (api/schemas.py refuses it the same way), or None."""
+    for name, value in values.items():
+        if value is not None and NUL in value:
+            return InvalidFieldError(
+                f"{name} contains the NUL character (\\u0000), which no text here may hold",
+                field=name,
+            )
+    return None
+
+
+def _shown(value: str) -> str:
+    """A value typed into a form, to show it back: NUL as the replacement character, as a
+    browser shows it (the page itself holds none)."""
+    return value.replace(NUL, "\ufffd")
+
+
 @router.get("/console")
 async def badges(
     request: Request,
@@ -185,6 +205,8 @@ async def badges(
         return to_login()
     ctx = ctx_of(request)
     holder, skill, status = _opt(holder), _opt(skill), _opt(status)
+    if (refused := nul_error({"holder": holder, "skill": skill, "status": status})) is not None:
+        return error_page(request, refused.status, "Invalid filter", refused.detail)
     page = max(page, 1)
     skill_uri = skill
     if skill is not None:
@@ -320,7 +342,7 @@ def _issue_context(
     ctx: ServiceContext, signed: SignedIn, q: str, values: dict[str, str]
 ) -> dict[str, Any]:
     taxonomy = ctx.taxonomy
-    query = q.strip()[:200]
+    query = _shown(q.strip()[:200])
     skills = taxonomy.search(query) if query else list(taxonomy.skills)
     groups = []
     for category in taxonomy.categories:
@@ -334,7 +356,7 @@ def _issue_context(
         "groups": groups,
         "matches": len(skills),
         "levels": taxonomy.levels,
-        "values": {k: values.get(k, "") for k in FORM_FIELDS},
+        "values": {k: _shown(values.get(k, "")) for k in FORM_FIELDS},
         "today": utc_now().date().isoformat(),
         "error": None,
         "issued": None,
@@ -389,6 +411,8 @@ async def issue(request: Request) -> Response:
         if k != "validUntil" and (v or k in ("holder", "skill", "level"))
     }
     try:
+        if (refused := nul_error(values)) is not None:
+            raise refused
         if values["validUntil"]:
             raw["validUntil"] = end_of_day(values["validUntil"], utc_now().date())
         badge_request = parse_badge_request(raw, ctx.taxonomy)

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
+from passport_vc.api.schemas import NUL
 from passport_vc.services import batch, idempotency
 from passport_vc.services.batch import CheckedRow
 from passport_vc.services.context import ServiceContext
@@ -126,7 +127,8 @@ class _Refused(Exception):
 
 
 def _filename(value: object) -> str:
-    return value[:MAX_FILENAME] if isinstance(value, str) else ""
+    """The file's name as the pages show it (a NUL as the replacement character)."""
+    return _shown(value[:MAX_FILENAME]) if isinstance(value, str) else ""
 
 
 async def _uploaded(form: FormData, limit: int) -> _Upload:
@@ -167,8 +169,14 @@ def _checked(
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
+    """A cell as the tables show it: a NUL (an error of its row, see batch.draft_row) as the
+    replacement character, as a browser shows it; the page itself holds none."""
     value = raw.get(key)
-    return value if isinstance(value, str) else ""
+    return _shown(value) if isinstance(value, str) else ""
+
+
+def _shown(text: str) -> str:
+    return text.replace(NUL, "\ufffd")
 
 
 def _row_view(ctx: ServiceContext, checked: CheckedRow) -> dict[str, Any]:

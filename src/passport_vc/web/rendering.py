@@ -14,7 +14,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 JSON_TYPES = ("application/json", "application/problem+json", "application/ld+json")
 
-# The pages load nothing from elsewhere and run no script; say so to the browser.
+# The pages load nothing from elsewhere and run no script; say so to the browser. Most share
+# their URL with the API (JSON for other clients, problem+json errors), so every page says
+# `Vary: Accept`: a cache must not serve a page to an API client, or the reverse.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
@@ -70,6 +72,12 @@ def wants_html(request: Request) -> bool:
     html = max(_quality(accepted, t) for t in HTML_TYPES)
     json = max(_quality(accepted, t) for t in JSON_TYPES)
     return html > json
+
+
+def for_browser(request: Request) -> bool:
+    """Whether to answer HTML: the Accept header prefers it (wants_html) and the query does
+    not ask for the API's JSON with `?format=json`, as the pages' JSON links do."""
+    return request.query_params.get("format") != "json" and wants_html(request)
 
 
 # --- filters the templates share --------------------------------------------------------------

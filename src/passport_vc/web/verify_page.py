@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from passport_vc.api.schemas import NUL, _nul_in_json
 from passport_vc.api.strict_json import json_body_problem
 from passport_vc.errors import PassportVcError
 from passport_vc.services import challenges, credentials
@@ -107,6 +108,7 @@ def _offline(text: str) -> Any:
         ) from None
     if isinstance(decoded, bytes | str):
         return _parse(decoded if isinstance(decoded, str) else decoded.decode("utf-8", "replace"))
+    _refuse_nul(decoded)
     return decoded
 
 
@@ -148,6 +150,13 @@ async def verify_post(request: Request) -> Response:
     except PageError as exc:
         return error_page(request, exc.status, exc.title, exc.detail)
     wanted = challenge if isinstance(challenge, str) and challenge.strip() else None
+    if wanted is not None and NUL in wanted:  # no challenge has one: the form was altered
+        return error_page(
+            request,
+            400,
+            "The form could not be read",
+            "challenge contains the NUL character (\\u0000); reload the page for a new one.",
+        )
     return await run_in_threadpool(_checked, request, document, wanted)
 
 
@@ -186,6 +195,7 @@ def _parse(text: str) -> dict[str, Any]:
     # What the API refuses (duplicate keys, NaN, nesting past its depth…), the page refuses.
     if (problem := json_body_problem(text.encode("utf-8", "surrogatepass"))) is not None:
         raise PageError(400, "That is not JSON", f"What was given is not valid JSON: {problem}.")
+    _refuse_nul(document)
     if isinstance(document, Mapping) and "type" not in document:
         for key in ("verifiableCredential", "verifiablePresentation", "presentation"):
             inner = document.get(key)
@@ -199,6 +209,20 @@ def _parse(text: str) -> dict[str, Any]:
             "The JSON given is not an object; a badge or presentation is a JSON object {…}.",
         )
     return document
+
+
+def _refuse_nul(document: Any) -> None:
+    """A PageError naming where the document holds the NUL character (as the `\\u0000`
+    escape: valid JSON). No badge has one, and the lookups a check makes (the issuer, the
+    status lists) cannot hold it on PostgreSQL; the API refuses it with a 422 too."""
+    where = _nul_in_json(document)
+    if where is not None:
+        raise PageError(
+            400,
+            "That document holds a NUL character",
+            f"{where} contains the NUL character (\\u0000), which no badge or presentation "
+            "may hold. Paste the badge exactly as it was downloaded.",
+        )
 
 
 # --- the links that carry a document ----------------------------------------------------------
