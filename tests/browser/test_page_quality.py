@@ -128,6 +128,7 @@ class Pages:
             "passport": self.passport,
             "facility": self.facility,
             "verify": f"{self.site.url}/verify",
+            "share": f"{self.site.url}/share",
             "verify-result": self.verify_result,
             "facilities": f"{self.site.url}/facilities",
             "skills": f"{self.site.url}/skills",

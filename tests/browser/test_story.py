@@ -67,6 +67,40 @@ def maker_shares_passport(site: Site, maker: dict[str, str]) -> str:
         return url
 
 
+def maker_shares_in_the_browser(
+    browser: Any, site: Site, maker: dict[str, str], screenshots: Path
+) -> str:
+    """The maker's side in the browser: the page's challenge, signed with the CLI as the page
+    says, pasted back; the page answers the link and its QR code."""
+    page = site.new_page(browser, viewport={"width": 1280, "height": 900})
+    page.goto(f"{site.url}/share")
+    command = page.locator("pre code").inner_text()
+    challenge = command.split("--challenge", 1)[1].split()[0]
+    unsigned = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": maker["did"],
+    }
+    signed = cli(
+        "sign",
+        "--purpose",
+        "authentication",
+        "--key",
+        maker["secretKeyMultibase"],
+        "--challenge",
+        challenge,
+        stdin=json.dumps(unsigned),
+    )
+    page.get_by_label("Signed presentation (JSON)").fill(signed)
+    page.get_by_label("The link stops working").select_option("90")
+    page.get_by_role("button", name="Make the link").click()
+    assert page.get_by_role("heading", name="Your share link").count() == 1
+    page.screenshot(path=screenshots / "share-link.png", full_page=True)
+    url = page.locator("a.permalink").get_attribute("href")
+    assert url
+    return url
+
+
 def test_issue_share_verify_revoke(browser: Any, site: Site, screenshots: Path) -> None:
     maker = json.loads(cli("keygen"))
 
@@ -96,8 +130,8 @@ def test_issue_share_verify_revoke(browser: Any, site: Site, screenshots: Path) 
     row = staff.locator("tbody tr").filter(has=staff.locator(f'a[href="{badge_url}"]'))
     assert "active" in row.inner_text()
 
-    # Maker: a share link, made with the CLI.
-    share_url = maker_shares_passport(site, maker)
+    # Maker: a share link, made on /share with a presentation signed by the CLI.
+    share_url = maker_shares_in_the_browser(browser, site, maker, screenshots)
     assert share_url.startswith(f"{site.url}/passports/")
 
     # Employer: opens the link in their own browser; the badge is valid, the text is escaped.

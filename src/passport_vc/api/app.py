@@ -39,6 +39,7 @@ from passport_vc.web import (
     makerspace_pages,
     pages,
     passport_page,
+    share_page,
     verify_page,
 )
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     app.include_router(credential_page.router)
     app.include_router(verify_page.router)
     app.include_router(passport_page.router)
+    app.include_router(share_page.router)
     app.include_router(console.router)
     app.include_router(console_batch.router)  # also /console/facilities
     for module in (

@@ -29,7 +29,7 @@ ISSUE = re.compile(
     r"^/(credentials/issue|makerspaces/[^/]+/badges(/batch)?|console/(issue|batch))$"
 )
 VERIFY = re.compile(
-    r"^/(credentials/verify|presentations/verify|verify"
+    r"^/(credentials/verify|presentations/verify|verify|share"
     r"|equipment/[^/]+/authorisations/check|contracts/[^/]+/qualification-checks)$"
 )
 CONSOLE_COOKIE = b"pvc_console"
