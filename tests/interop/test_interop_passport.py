@@ -71,6 +71,18 @@ def test_control_characters_sign_the_same_in_both(jsref: JsReference) -> None:
     assert jsref.verify(ours)["verified"]
 
 
+def test_unicode_line_separators_sign_the_same_in_both(jsref: JsReference) -> None:
+    """U+2028, U+2029 and U+0085 stay raw inside a canonical N-Quads literal: they must not
+    split its line (Python's str.splitlines would) before the lines are sorted."""
+    badge = make_badges(1, ISSUER.did_key, seed=7)[0]
+    badge["name"] = "line\u2028separator, paragraph\u2029separator, next\u0085line"
+    badge["name"] = badge["name"].encode().decode("unicode_escape")
+    ours = sign_credential(badge, ISSUER, ProofOptions(created="2026-11-24T10:00:00Z"))
+    theirs = js_sign(jsref, badge, ISSUER, created="2026-11-24T10:00:00Z")
+    assert ours["proof"]["proofValue"] == theirs["proof"]["proofValue"]
+    assert jsref.verify(ours)["verified"]
+
+
 @pytest.mark.parametrize("suite", SUITES)
 def test_presentations_bind_challenge_and_domain_both_ways(jsref: JsReference, suite: str) -> None:
     badge = make_badges(1, ISSUER.did_key, seed=6)[0]

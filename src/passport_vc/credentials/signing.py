@@ -64,14 +64,22 @@ def sign_credential(
     options: ProofOptions | None = None,
     *,
     controller: str | None = None,
+    own: bool = False,
 ) -> dict[str, Any]:
-    """Add an assertionMethod proof to a credential whose issuer is the key's controller."""
+    """Add an assertionMethod proof to a credential whose issuer is the key's controller.
+
+    `own=True` is for a credential the service built itself from checked values (a skill badge
+    from `build_skill_badge` and status entries from `build_status_entry`): the context policy
+    and VC Data Model checks, which such a credential passes by construction, are not run
+    again, and the proof hashes it by the suite's exact fast path (`hash_own_data`). The signed
+    output is the same bytes either way (tests/credentials/test_own_signing.py)."""
     options = options or ProofOptions()
     if not isinstance(credential, Mapping):
         raise MalformedValueError("a credential must be a JSON object")
     credential = _inject_proof_context(credential)
-    _refuse_problems(check_contexts(credential))
-    _refuse_problems(check_credential(credential))
+    if not own:
+        _refuse_problems(check_contexts(credential))
+        _refuse_problems(check_credential(credential))
     controller = controller or _controller_of(
         options.verification_method or key.verification_method
     )
@@ -81,7 +89,7 @@ def sign_credential(
             problem_type=errors.ISSUER_BINDING_ERROR,
         )
     _check_lossless_for(credential, options)
-    return add_proof(credential, key, options)
+    return add_proof(credential, key, options, own=own)
 
 
 def sign_presentation(

@@ -104,6 +104,8 @@ def canonicalize_nquads(nquads: str) -> str:
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     out = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
     assert out is not None
-    lines = out.decode("utf-8").splitlines(keepends=True)
+    # Lines end at "\n" only: U+2028, U+2029 and U+0085 stay raw inside literals, and
+    # str.splitlines would break a line at them before sorting.
+    lines = [line + "\n" for line in out.decode("utf-8").split("\n") if line]
     lines.sort()
     return "".join(lines)

@@ -76,9 +76,16 @@ def _unsecured_for(
 
 
 def add_proof(
-    document: Mapping[str, Any], key: SigningKey, options: ProofOptions | None = None
+    document: Mapping[str, Any],
+    key: SigningKey,
+    options: ProofOptions | None = None,
+    *,
+    own: bool = False,
 ) -> dict[str, Any]:
-    """A copy of `document` with a new proof added (to a proof set if it already has proofs)."""
+    """A copy of `document` with a new proof added (to a proof set if it already has proofs).
+
+    `own`: the service built `document` itself; the suite may hash it by a faster path that
+    gives the same bytes (Cryptosuite.hash_own_data)."""
     options = options or ProofOptions()
     if not isinstance(document, Mapping):
         raise ProofError(
@@ -114,7 +121,8 @@ def add_proof(
         )
     proof = suite.prepare_proof(proof, document)
     unsecured = _unsecured_for(document, proof, existing)
-    proof["proofValue"] = suite.encode_signature(key.sign(suite.hash_data(unsecured, proof)))
+    digest = suite.hash_own_data(unsecured, proof) if own else suite.hash_data(unsecured, proof)
+    proof["proofValue"] = suite.encode_signature(key.sign(digest))
     signed = {k: v for k, v in document.items() if k != "proof"}
     signed["proof"] = [*existing, proof] if existing else proof
     return signed

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, insert, select
 from sqlmodel import col
@@ -73,6 +73,18 @@ class Draft:
     # (then `uuid` is that credential's).
     idempotency: RequestKey | None = None
     replayed: bool = False
+    # Built by the service from checked values (draft_badge): signed as its own document
+    # (sign_credential's `own`).
+    own: bool = False
+    # The signed document last stored for this draft, with the JSON text stored for it.
+    stored: tuple[dict[str, Any], str] | None = None
+
+    def stored_json(self, document: Mapping[str, Any]) -> str | None:
+        """The JSON text stored for `document` if it is the one this draft stored, else None:
+        the text of json.dumps(document, separators=(",", ":"), ensure_ascii=False)."""
+        if self.stored is not None and self.stored[0] is document:
+            return self.stored[1]
+        return None
 
 
 def credential_url(ctx: ServiceContext, credential_uuid: str) -> str:
@@ -107,6 +119,7 @@ def draft_badge(ctx: ServiceContext, makerspace: Makerspace, request: BadgeReque
         level=request.level,
         valid_until=_valid_until(document),
         fresh_id=True,
+        own=True,
     )
 
 
@@ -210,20 +223,49 @@ class _ListState:
         return self.record.capacity - len(self.used or ())
 
 
+_NO_TEMPLATE: dict[str, Any] = {}
+_ENTRY_TEMPLATES: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _status_entry(list_url: str, index: int, purpose: str) -> dict[str, Any]:
+    """build_status_entry(list_url=..., index=..., purpose=...), with the list URL checked once
+    per list: the entry of index 0 is the template the others are written from, once a few
+    indices have shown that build_status_entry writes exactly that (else it is called)."""
+    template = _ENTRY_TEMPLATES.get((list_url, purpose))
+    if template is None:
+        template = _entry_template(list_url, purpose)
+        if len(_ENTRY_TEMPLATES) >= 4096:
+            _ENTRY_TEMPLATES.clear()
+        _ENTRY_TEMPLATES[(list_url, purpose)] = template
+    if template is _NO_TEMPLATE or type(index) is not int or index < 0:
+        return build_status_entry(list_url=list_url, index=index, purpose=purpose)
+    return {**template, "id": f"{list_url}#{index}", "statusListIndex": str(index)}
+
+
+def _entry_template(list_url: str, purpose: str) -> dict[str, Any]:
+    template = build_status_entry(list_url=list_url, index=0, purpose=purpose)  # may raise
+    for index in (0, 7, 131_071):
+        written = {**template, "id": f"{list_url}#{index}", "statusListIndex": str(index)}
+        built = build_status_entry(list_url=list_url, index=index, purpose=purpose)
+        if json.dumps(written) != json.dumps(built):  # key order too
+            return _NO_TEMPLATE
+    return template
+
+
 def _sign(draft: Draft, ctx: ServiceContext, key: SigningKey, method: str) -> dict[str, Any]:
     document = dict(draft.document)
     if draft.indices:
         entries = [
-            build_status_entry(
-                list_url=status_lists.list_url(ctx, list_id), index=idx, purpose=purpose
-            )
+            _status_entry(status_lists.list_url(ctx, list_id), idx, purpose)
             for purpose, (list_id, idx) in draft.indices.items()
         ]
         document["credentialStatus"] = [*as_list(document.get("credentialStatus")), *entries]
         if len(document["credentialStatus"]) == 1:
             document["credentialStatus"] = document["credentialStatus"][0]
     try:
-        return sign_credential(document, key, ProofOptions(verification_method=method))
+        return sign_credential(
+            document, key, ProofOptions(verification_method=method), own=draft.own
+        )
     except PassportVcError as exc:
         raise InvalidFieldError(exc.detail, field="credential") from None
 
@@ -332,7 +374,9 @@ async def issue_one_async(
         state: _IssuingState = (
             cached  # type: ignore[assignment]
             if cached is not None
-            else await run_in_threadpool(_issuing_state, ctx, makerspace.id)
+            else await single_flight(
+                ("issuing-state", id(ctx), makerspace.id), _issuing_state, ctx, makerspace.id
+            )
         )
         key, method, lists = state
         for _ in range(3):
@@ -354,6 +398,33 @@ async def issue_one_async(
             return document
         draft.indices.clear()
     return await run_in_threadpool(issue_one, ctx, actor, makerspace, draft)
+
+
+T = TypeVar("T")
+_IN_FLIGHT: dict[tuple[asyncio.AbstractEventLoop, Hashable], asyncio.Future[Any]] = {}
+
+
+async def single_flight(key: Hashable, call: Callable[..., T], *args: Any) -> T:
+    """`await run_in_threadpool(call, *args)`, once for all the coroutines of this event loop
+    that ask with the same `key` while it runs: they all get its result (or its exception).
+
+    For the per-worker caches that expire every second or few (the issuing state, the
+    callers): when one does, every request in flight misses it at once, and without this each
+    would read the same rows in a thread of its own, all of them waiting the longer for it."""
+    loop = asyncio.get_running_loop()
+    slot = (loop, key)
+    future = _IN_FLIGHT.get(slot)
+    if future is None:
+        future = asyncio.ensure_future(run_in_threadpool(call, *args))
+        _IN_FLIGHT[slot] = future
+
+        def forget(done: asyncio.Future[Any]) -> None:
+            if _IN_FLIGHT.get(slot) is done:
+                del _IN_FLIGHT[slot]
+
+        future.add_done_callback(forget)
+    result: T = await asyncio.shield(future)
+    return result
 
 
 def issue_one(
@@ -444,6 +515,8 @@ def _rows(
     entries = []
     events = []
     for draft, document in signed:
+        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+        draft.stored = (document, text)
         credentials.append(
             {
                 "id": draft.uuid,
@@ -454,7 +527,7 @@ def _rows(
                 "level": draft.level,
                 "issued_at": now,
                 "valid_until": draft.valid_until,
-                "document": json.dumps(document, separators=(",", ":"), ensure_ascii=False),
+                "document": text,
             }
         )
         for list_id, idx in draft.indices.values():

@@ -16,10 +16,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, insert
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 
 from passport_vc.store.database import (
     Database,
@@ -148,10 +148,58 @@ class GroupCommitWriter:
             for member in accepted:
                 for table, rows in member.inserts.items():
                     merged.setdefault(table, []).extend(rows)
-            for table, rows in merged.items():
-                if rows:
-                    connection.execute(insert(table), sorted(rows, key=_row_order))
+            inserts = [
+                (table, sorted(rows, key=_row_order)) for table, rows in merged.items() if rows
+            ]
+            if not _insert_and_commit_pipelined(connection, inserts):
+                for table, rows in inserts:
+                    connection.execute(insert(table), rows)
         return accepted
+
+
+def _insert_and_commit_pipelined(
+    connection: Connection, inserts: list[tuple[Table, list[Mapping[str, Any]]]]
+) -> bool:
+    """On psycopg, send the inserts and the COMMIT in one pipeline: one round trip where the
+    statements one by one take one each (and the writer waits for the GIL after each). The
+    statements are SQLAlchemy's own (parameters processed as usual); the COMMIT is the
+    driver's, so the enclosing transaction's commit finds nothing left to do. An error the
+    server reports at the sync (a duplicate key) is raised as SQLAlchemy would raise it,
+    after the transaction was rolled back. False (nothing done) on other drivers."""
+    dialect = connection.dialect
+    dbapi = dialect.loaded_dbapi
+    pipeline_class = getattr(dbapi, "Pipeline", None)
+    if dialect.driver != "psycopg" or pipeline_class is None or not pipeline_class.is_supported():
+        return False
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():  # type: ignore[union-attr]
+            for table, rows in inserts:
+                # inline(): no implicit RETURNING of a generated key for a single row (its
+                # result would be wanted before the sync); nothing here reads it.
+                connection.execute(insert(table).inline(), rows)
+            driver.commit()  # type: ignore[union-attr]
+    except dbapi.Error as exc:
+        raise _as_sqlalchemy_error(connection, exc) from None
+    return True
+
+
+def _as_sqlalchemy_error(connection: Connection, exc: Exception) -> StatementError:
+    """The SQLAlchemy exception for a driver error (IntegrityError, OperationalError, ...),
+    the connection invalidated when the error says it is gone, as SQLAlchemy itself does."""
+    dialect = connection.dialect
+    invalidated = False
+    if dialect.is_disconnect(cast(Any, exc), connection.connection.dbapi_connection, None):
+        connection.invalidate(exc)
+        invalidated = True
+    return DBAPIError.instance(
+        None,
+        None,
+        exc,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=invalidated,
+        dialect=dialect,
+    )
 
 
 def _row_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
