@@ -85,6 +85,9 @@ def _print_banner(ctx: ServiceContext, base: str, demo: dict[str, Any] | None) -
         f"  database:    {ctx.db.url.split('@')[-1]}",
         f"  API docs:    {base}/docs",
         f"  skills:      {base}/skills",
+        f"  verify:      {base}/verify   (paste or upload a badge)",
+        f"  console:     {base}/console  (sign in with a makerspace's API key)",
+        f"  share:       {base}/share    (a maker makes a link to their passport)",
     ]
     if demo is not None:
         lines.append(f"  admin token: {ctx.settings.resolved_admin_token}")
