@@ -42,39 +42,29 @@ from typing import Any
 import pyoxigraph as ox
 
 from passport_vc.errors import PassportVcError
-from passport_vc.jsonld.canonical import MAX_DEPTH, MAX_NODES, MAX_STRING_CHARS, canonicalize
+from passport_vc.jsonld.canonical import (
+    _RDF_TYPE,
+    _SHAPE_KEYS,
+    _SLOT,
+    IRI,
+    LITERAL,
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_STRING_CHARS,
+    _is_plain_iri,
+    canonicalize,
+)
 from passport_vc.jsonld.contexts import defined_terms
 
-# Values of these keys change how the rest is expanded: part of the shape, never slots
-# (the same keys as jsonld.canonical).
-_SHAPE_KEYS = frozenset(
-    {"@context", "type", "@type", "@language", "@direction", "@index", "@vocab", "@base"}
-)
-_SAFE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`\x7f]*\Z")
+# The shape keys, the slot token, IRI/LITERAL and the plain-IRI test are jsonld.canonical's:
+# a shape means the same thing in both.
 # What canonical N-Quads (pyoxigraph's serializer) escapes inside a literal: such a value is
-# not written verbatim, so the template cannot hold it. And what str.splitlines() takes for a
-# line end besides those (U+0085, U+2028, U+2029): jsonld.nquads.canonicalize_nquads sorts
-# the lines it finds so, and the general path's output is the reference here.
+# not written verbatim, so the template cannot hold it. U+0085, U+2028 and U+2029 (line ends
+# to str.splitlines) are left to the general path too, which is the reference here.
 _NOT_VERBATIM = re.compile('[\x00-\x1f\x7f"\\\\\x85\u2028\u2029\ufffe\uffff]')
 _BLANK = re.compile(r"_:c14n(\d+)\Z")
-_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _SENTINEL_MARK = "urn:pvc-rdfc-slot:"
 _MAX_SHAPES = 512
-
-LITERAL = 0
-IRI = 1
-
-
-class _Slot:
-    """The shape token standing for a string value filled at render time."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<slot>"
-
-
-_SLOT = _Slot()
 
 
 class _Unsure(Exception):
@@ -284,14 +274,6 @@ class TemplateCanonicalizer:
         if isinstance(template, _Template):
             self.stats["templates"] += 1
         return template
-
-
-def _is_plain_iri(value: str, terms: frozenset[str]) -> bool:
-    """True when JSON-LD expands `value` in an IRI position to itself, whatever the context."""
-    if _SAFE_IRI.match(value) is None or value in terms:
-        return False
-    prefix, _, suffix = value.partition(":")
-    return suffix.startswith("//") or prefix not in terms
 
 
 def _build_template(
