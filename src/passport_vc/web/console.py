@@ -104,6 +104,18 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+async def _signed_form(request: Request) -> tuple[SignedIn, dict[str, str]] | Response:
+    """The session's makerspace and the posted form when its CSRF token is right; otherwise
+    the answer that refuses it (to sign-in without a session, 403 without the token)."""
+    signed = await signed_in(request)
+    if signed is None:
+        return to_login()
+    form = await _form(request)
+    if not sessions.check_csrf(ctx_of(request).master_key, signed.session, form.get("csrf")):
+        return forbidden(request)
+    return signed, form
+
+
 def console_page(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
@@ -271,13 +283,11 @@ async def badges(
 
 @router.post("/console/badges/{credential_uuid}/status")
 async def set_status(request: Request, credential_uuid: str) -> Response:
-    signed = await signed_in(request)
-    if signed is None:
-        return to_login()
+    checked = await _signed_form(request)
+    if isinstance(checked, Response):
+        return checked
+    signed, form = checked
     ctx = ctx_of(request)
-    form = await _form(request)
-    if not sessions.check_csrf(ctx.master_key, signed.session, form.get("csrf")):
-        return forbidden(request)
     action = ACTIONS.get(form.get("action", ""))
     if action is None:
         return error_page(
@@ -396,13 +406,11 @@ async def issue_form(request: Request, q: str = "") -> Response:
 
 @router.post("/console/issue")
 async def issue(request: Request) -> Response:
-    signed = await signed_in(request)
-    if signed is None:
-        return to_login()
+    checked = await _signed_form(request)
+    if isinstance(checked, Response):
+        return checked
+    signed, form = checked
     ctx = ctx_of(request)
-    form = await _form(request)
-    if not sessions.check_csrf(ctx.master_key, signed.session, form.get("csrf")):
-        return forbidden(request)
     values = {k: form.get(k, "").strip() for k in FORM_FIELDS}
     context = _issue_context(ctx, signed, "", values)
     raw = {
